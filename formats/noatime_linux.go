@@ -1,0 +1,5 @@
+package formats
+
+import "syscall"
+
+const oNoATime = syscall.O_NOATIME
