@@ -4,5 +4,11 @@ go 1.26.8
 
 require (
 	github.com/emersion/go-message v0.18.2
+	github.com/spf13/cobra v1.10.2
 	golang.org/x/text v0.31.0
+)
+
+require (
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
 )

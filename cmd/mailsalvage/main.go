@@ -1,0 +1,113 @@
+// Command mailsalvage recovers email from mailbox files, folders and
+// damaged copies of them, writing every message as a standalone .eml file
+// with a provenance log. See the README for usage.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	// formats known to this binary
+	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
+)
+
+// Exit codes (documented in the README).
+const (
+	exitOK        = 0 // every input was read (warnings allowed)
+	exitInputFail = 1 // at least one input could not be read at all; the others were processed
+	exitUsage     = 2 // wrong arguments, or the output folder cannot be used
+)
+
+// version is set with -ldflags "-X main.version=..."; otherwise it comes
+// from the module build information.
+var version = ""
+
+// cmdline is the command line of this run, for the run record.
+var cmdline []string
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mailsalvage",
+		Short: "Recover email from mailboxes, damaged mailbox files and folders",
+		Long: `mailsalvage recovers email from mbox files (all variants, Thunderbird
+included), Maildir and Maildir++ folders, .eml and Apple Mail .emlx files,
+intact or damaged. Every recovered message is written as a standalone .eml
+file, and provenance.jsonl ties each one to the exact bytes it came from.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newRecoverCmd(), newLsCmd(), newVersionCmd())
+	return root
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmdline = append([]string(nil), args...)
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "mailsalvage:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count
+	fmt.Fprintln(stderr, "mailsalvage:", err)
+	fmt.Fprintln(stderr, "Run 'mailsalvage --help' for usage.")
+	return exitUsage
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "mailsalvage", toolVersion())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mailsalvage/mailsalvage/export"
+	"github.com/mailsalvage/mailsalvage/formats"
+)
+
+// maxShownProblems per input on the terminal; summary.json has them all
+// (up to its own bound).
+const maxShownProblems = 20
+
+func newRecoverCmd() *cobra.Command {
+	var out string
+	var force, quiet bool
+	cmd := &cobra.Command{
+		Use:   "recover INPUT... -o OUT",
+		Short: "Recover every message from the inputs into OUT",
+		Long: `Detects each input (file or folder) by its content and recovers every
+message in it: OUT/messages/<folder>/<name>.eml for each distinct message,
+OUT/provenance.jsonl with one line per message occurrence, and
+OUT/summary.json with the run record and per-input accounting.
+
+Inputs are opened read-only. Problems are reported one per line on stderr
+and recovery goes on with the rest.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErr("recover needs an output folder: -o OUT")
+			}
+			return runRecover(cmd.ErrOrStderr(), args, out, force, quiet)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "output folder (created if needed; must be empty unless --force)")
+	cmd.Flags().BoolVar(&force, "force", false, "write into an output folder that already holds files")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only errors")
+	cmd.MarkFlagDirname("out")
+	return cmd
+}
+
+func runRecover(stderr io.Writer, inputs []string, out string, force, quiet bool) error {
+	if err := checkOut(inputs, out); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	ex, err := export.Create(out, export.Options{
+		Force: force, Tool: "mailsalvage", Version: toolVersion(),
+		Args: cmdline,
+	})
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	failed := 0
+	for _, in := range inputs {
+		if !recoverInput(stderr, ex, in) {
+			failed++
+		}
+	}
+	if err := ex.Close(); err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", out, err)}
+	}
+	if !quiet {
+		printTotals(stderr, ex.Inputs(), out)
+	}
+	if failed > 0 {
+		return &exitError{code: exitInputFail, err: fmt.Errorf("%d of %d inputs could not be read", failed, len(inputs))}
+	}
+	return nil
+}
+
+// recoverInput recovers one input and reports whether it could be read.
+func recoverInput(stderr io.Writer, ex *export.Exporter, in string) bool {
+	src, format, err := formats.Open(in)
+	ex.BeginInput(in, format)
+	if err != nil {
+		fmt.Fprintln(stderr, "mailsalvage:", err)
+		ex.EndInput(err)
+		return false
+	}
+	defer src.Close()
+	shown, n := 0, 0
+	for {
+		m, err := src.Next()
+		if m != nil {
+			n++
+			if _, werr := ex.Add(m); werr != nil {
+				fmt.Fprintf(stderr, "mailsalvage: %s: %s: %v\n", m.Evidence, m.Chain, werr)
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if err == io.EOF {
+			ex.EndInput(nil)
+			return true
+		}
+		var p *formats.Problem
+		if errors.As(err, &p) {
+			ex.Problem(p)
+			if shown < maxShownProblems {
+				fmt.Fprintln(stderr, "mailsalvage:", p)
+			} else if shown == maxShownProblems {
+				fmt.Fprintf(stderr, "mailsalvage: %s: more problems; see summary.json\n", in)
+			}
+			shown++
+			continue
+		}
+		fmt.Fprintln(stderr, "mailsalvage:", err)
+		ex.EndInput(err)
+		// an input that yielded messages before failing was read, in part
+		return n > 0
+	}
+}
+
+// checkOut refuses an output folder that is an input, lies inside an input
+// folder, or contains an input: recovery must never write into evidence.
+func checkOut(inputs []string, out string) error {
+	absOut, err := realPath(out)
+	if err != nil {
+		return err
+	}
+	for _, in := range inputs {
+		absIn, err := realPath(in)
+		if err != nil {
+			continue // reported when the input is opened
+		}
+		switch {
+		case absIn == absOut:
+			return fmt.Errorf("output folder %s is the input itself", out)
+		case within(absOut, absIn):
+			return fmt.Errorf("output folder %s is inside input %s; choose a folder outside the evidence", out, in)
+		case within(absIn, absOut):
+			return fmt.Errorf("input %s is inside output folder %s; choose another output folder", in, out)
+		}
+	}
+	return nil
+}
+
+// realPath resolves symlinks of the longest existing prefix of p.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for {
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return filepath.Join(abs, rest), nil
+		}
+		rest = filepath.Join(filepath.Base(abs), rest)
+		abs = parent
+	}
+}
+
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func printTotals(w io.Writer, inputs []*export.InputSummary, out string) {
+	total := 0
+	by := map[formats.State]int{}
+	for _, in := range inputs {
+		total += in.Messages
+		for s, n := range in.ByState {
+			by[s] += n
+		}
+		status := ""
+		switch {
+		case in.Error != "" && in.Messages == 0:
+			status = "  (could not be read)"
+		case in.Error != "":
+			status = "  (not read to the end)"
+		}
+		fmt.Fprintf(w, "%s [%s]: %d messages%s%s\n", in.Path, orDash(in.Format), in.Messages, stateList(in.ByState), status)
+	}
+	fmt.Fprintf(w, "%d messages%s written to %s\n", total, stateList(by), out)
+}
+
+func stateList(by map[formats.State]int) string {
+	var parts []string
+	for _, s := range formats.States {
+		if by[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", by[s], s))
+		}
+	}
+	var other []string
+	for s, n := range by {
+		if !s.Valid() && n > 0 {
+			other = append(other, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	sort.Strings(other)
+	parts = append(parts, other...)
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

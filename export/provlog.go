@@ -1,0 +1,151 @@
+package export
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+)
+
+// syncHashLimit: evidence files up to this size are hashed on the spot;
+// larger ones (a 20 GB mbox) are hashed in the background while their
+// messages are written, and their provenance lines wait for the hash.
+const syncHashLimit = 32 << 20
+
+// maxPending bounds the encoded provenance lines held back waiting for a
+// background evidence hash; past it, writing waits for the hash.
+const maxPending = 16 << 20
+
+// evidenceHash is the SHA-256 of one evidence file, computed once.
+type evidenceHash struct {
+	done chan struct{}
+	sum  string
+	err  error
+}
+
+func (h *evidenceHash) wait() string {
+	<-h.done
+	if h.err != nil {
+		return ""
+	}
+	return h.sum
+}
+
+func hashEvidence(path string) (string, error) {
+	f, err := formats.OpenEvidence(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type pendingLine struct {
+	rec *Record
+	h   *evidenceHash
+}
+
+// provLog writes provenance lines in order, filling in evidence hashes.
+type provLog struct {
+	name    string
+	f       *os.File
+	w       *bufio.Writer
+	enc     *json.Encoder
+	hashes  map[string]*evidenceHash
+	pending []pendingLine
+	bytes   int // rough size of pending records
+	err     error
+}
+
+func newProvLog(name string) (*provLog, error) {
+	f, err := os.OpenFile(name+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &provLog{name: name, f: f, w: w, enc: enc, hashes: make(map[string]*evidenceHash)}, nil
+}
+
+// hashOf returns the (maybe still running) hash of an evidence file.
+func (p *provLog) hashOf(path string) *evidenceHash {
+	if h, ok := p.hashes[path]; ok {
+		return h
+	}
+	h := &evidenceHash{done: make(chan struct{})}
+	p.hashes[path] = h
+	info, err := os.Stat(path)
+	if err == nil && info.Size() > syncHashLimit {
+		go func() {
+			h.sum, h.err = hashEvidence(path)
+			close(h.done)
+		}()
+		return h
+	}
+	h.sum, h.err = hashEvidence(path)
+	close(h.done)
+	return h
+}
+
+func (p *provLog) add(rec *Record, evidence string) error {
+	h := p.hashOf(evidence)
+	p.pending = append(p.pending, pendingLine{rec, h})
+	p.bytes += 512 + len(rec.Subject) + len(rec.From) + len(rec.To)
+	for _, w := range rec.Warnings {
+		p.bytes += len(w)
+	}
+	return p.flush(p.bytes > maxPending)
+}
+
+// flush writes the pending lines whose evidence hash is known; with wait,
+// it waits for the hashes and writes them all.
+func (p *provLog) flush(wait bool) error {
+	i := 0
+	for ; i < len(p.pending); i++ {
+		pl := p.pending[i]
+		if !wait {
+			select {
+			case <-pl.h.done:
+			default:
+				goto out
+			}
+		}
+		pl.rec.Source.SHA256 = pl.h.wait()
+		if pl.h.err != nil {
+			pl.rec.Warnings = append(pl.rec.Warnings, "evidence file could not be hashed: "+pl.h.err.Error())
+		}
+		if err := p.enc.Encode(pl.rec); err != nil && p.err == nil {
+			p.err = err
+		}
+	}
+out:
+	p.pending = append(p.pending[:0], p.pending[i:]...)
+	if len(p.pending) == 0 {
+		p.bytes = 0
+	}
+	return p.err
+}
+
+// close writes what is pending and moves the log into place.
+func (p *provLog) close() error {
+	err := p.flush(true)
+	if ferr := p.w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(p.name+".partial", p.name)
+}

@@ -1,0 +1,173 @@
+package mbox
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// scanBody walks the body lines of a message from p and returns where the
+// message ends (before trimming the mbox blank line), where the next one
+// starts (nil at the end of the file), and whether damage directly follows
+// the message. Before limit no separator is looked for (the message was
+// delimited by its Content-Length).
+//
+// It looks at each line's first byte and, eight bytes at a time, for
+// control bytes; everything else is skipped over.
+func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded bool) (end int64, next *start, damagedTail bool) {
+	var closeLine []byte
+	if boundary != "" {
+		closeLine = []byte("--" + boundary + "--")
+	}
+	afterBlank := false // previous line was empty
+	inPart := false     // in a MIME part header (lines after a --boundary line)
+	partMsg := false    // that part header announces an embedded message
+	lineStart := true
+	for p < s.size {
+		ln, np, nl := s.line(p)
+		if !lineStart {
+			// the rest of a line longer than maxLine
+			lineStart = nl
+			if damaged(ln) {
+				if e, n, d, ok := s.damage(sp, p, np, ln, afterBlank); ok {
+					return e, n, d
+				}
+				lineStart = true
+				p = s.skip
+				continue
+			}
+			p = np
+			continue
+		}
+		lineStart = nl
+		if len(ln) == 0 {
+			if inPart {
+				inPart, embedded = false, partMsg
+			}
+			afterBlank = true
+			if p >= limit && np < s.size && !embedded {
+				if st := s.startAt(np, ctxBlank); st != nil && (st.found != FoundHeaderScan || !s.introduced(p)) {
+					return np, st, false
+				}
+			}
+			embedded = false
+			p = np
+			continue
+		}
+		switch ln[0] {
+		case 'F':
+			if p >= limit && isFrom(ln) {
+				if s.isSeparator(ln, np, afterBlank) {
+					return p, &start{sep: p, start: np, line: clip(ln), found: FoundSeparator}, false
+				}
+				sp.RawFrom++
+			}
+		case '>':
+			i := 1
+			for i < len(ln) && ln[i] == '>' {
+				i++
+			}
+			if bytes.HasPrefix(ln[i:], fromPrefix) {
+				sp.Escaped++
+			}
+		case '-':
+			if len(ln) > 2 && ln[1] == '-' {
+				if closeLine != nil && bytes.Equal(bytes.TrimRight(ln, " \t"), closeLine) {
+					sp.closed = true
+				}
+				inPart, partMsg = true, false
+			}
+		default:
+			if inPart {
+				if n, ok := fieldNameIs(ln, "content-type"); ok {
+					v := bytes.ToLower(ln[n:])
+					partMsg = bytes.Contains(v, []byte("message/")) || bytes.Contains(v, []byte("rfc822"))
+				} else if ln[0] != ' ' && ln[0] != '\t' {
+					if _, ok := fieldName(ln); !ok {
+						inPart = false
+					}
+				}
+			}
+		}
+		if damaged(ln) {
+			if e, n, d, ok := s.damage(sp, p, np, ln, afterBlank); ok {
+				return e, n, d
+			}
+			p = s.skip
+			afterBlank = false
+			continue
+		}
+		afterBlank = false
+		p = np
+	}
+	return s.size, nil, false
+}
+
+// damage handles a damaged line at p (ending at np) inside a message. It
+// extends the damage over the following damaged lines and decides: if a
+// message starts right after the damage (or the file ends), the current
+// message ends where the damage began (ok is true); otherwise the damage is
+// part of this message, which is marked partial, and scanning resumes at
+// s.skip.
+func (s *Scanner) damage(sp *Span, p, np int64, ln []byte, afterBlank bool) (end int64, next *start, damagedTail, ok bool) {
+	first := p
+	lastStart, lastLine := p, append([]byte(nil), ln...)
+	q := np
+	for q < s.size {
+		l2, n2, _ := s.line(q)
+		if !damaged(l2) {
+			break
+		}
+		lastStart, lastLine = q, append(lastLine[:0], l2...)
+		q = n2
+	}
+	// a message may begin right after the last damaged byte
+	if t := int64(lastBad(lastLine)); t > 0 && t < int64(len(lastLine)) {
+		if st := s.startAt(lastStart+t, ctxDamage); st != nil {
+			s.noteDamage(sp, first, st.sep)
+			return first, st, !afterBlank, true
+		}
+	}
+	if q >= s.size {
+		s.noteDamage(sp, first, s.size)
+		return first, nil, !afterBlank, true
+	}
+	if st := s.startAt(q, ctxDamage); st != nil {
+		s.noteDamage(sp, first, st.sep)
+		return first, st, !afterBlank, true
+	}
+	sp.Partial = append(sp.Partial, fmt.Sprintf("%d bytes of damaged data (NUL or control bytes) at 0x%x inside the message", q-first, first))
+	s.skip = q
+	return 0, nil, false, false
+}
+
+// noteDamage records damage skipped between a message and the next.
+func (s *Scanner) noteDamage(sp *Span, from, to int64) {
+	sp.Warnings = append(sp.Warnings, fmt.Sprintf("%d bytes of damaged data (NUL or control bytes) at 0x%x after the message skipped", to-from, from))
+}
+
+// fieldName returns the length of the field name starting line.
+func fieldName(line []byte) (int, bool) {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 || i > 76 || bytes.ContainsAny(line[:i], " \t") {
+		return 0, false
+	}
+	return i, true
+}
+
+// fieldNameIs reports whether line is a field with the given lower-case
+// name, returning the offset of its value.
+func fieldNameIs(line []byte, name string) (int, bool) {
+	if len(line) <= len(name) || line[len(name)] != ':' {
+		return 0, false
+	}
+	for i := 0; i < len(name); i++ {
+		c := line[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return 0, false
+		}
+	}
+	return len(name) + 1, true
+}
