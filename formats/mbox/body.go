@@ -3,6 +3,8 @@ package mbox
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"unicode/utf8"
 )
 
 // scanBody walks the body lines of a message from p and returns where the
@@ -14,6 +16,8 @@ import (
 // It looks at each line's first byte and, eight bytes at a time, for
 // control bytes; everything else is skipped over.
 func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded bool) (end int64, next *start, damagedTail bool) {
+	body := p
+	s.dmgNote = -1
 	var closeLine []byte
 	if boundary != "" {
 		closeLine = []byte("--" + boundary + "--")
@@ -28,7 +32,7 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 			// the rest of a line longer than maxLine
 			lineStart = nl
 			if damaged(ln) {
-				if e, n, d, ok := s.damage(sp, p, np, ln, afterBlank); ok {
+				if e, n, d, ok := s.damage(sp, body, p, np, ln, afterBlank); ok {
 					return e, n, d
 				}
 				lineStart = true
@@ -55,8 +59,8 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 		}
 		switch ln[0] {
 		case 'F':
-			if p >= limit && isFrom(ln) {
-				if s.isSeparator(ln, np, afterBlank) {
+			if isFrom(ln) {
+				if p >= limit && s.isSeparator(ln, np, afterBlank) {
 					return p, &start{sep: p, start: np, line: clip(ln), found: FoundSeparator}, false
 				}
 				sp.RawFrom++
@@ -89,7 +93,7 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 			}
 		}
 		if damaged(ln) {
-			if e, n, d, ok := s.damage(sp, p, np, ln, afterBlank); ok {
+			if e, n, d, ok := s.damage(sp, body, p, np, ln, afterBlank); ok {
 				return e, n, d
 			}
 			p = s.skip
@@ -108,8 +112,17 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 // message ends where the damage began (ok is true); otherwise the damage is
 // part of this message, which is marked partial, and scanning resumes at
 // s.skip.
-func (s *Scanner) damage(sp *Span, p, np int64, ln []byte, afterBlank bool) (end int64, next *start, damagedTail, ok bool) {
+func (s *Scanner) damage(sp *Span, body, p, np int64, ln []byte, afterBlank bool) (end int64, next *start, damagedTail, ok bool) {
 	first := p
+	if b := s.extendBack(p, body); b < p {
+		// garbage starts with lines too short to show their damage
+		first, afterBlank = b, s.endsBlank(b)
+	}
+	if s.dmgNote >= 0 && s.dmgNote < len(sp.Partial) && first <= s.dmgStart {
+		// this damage run swallows the one noted before: note it once
+		sp.Partial = append(sp.Partial[:s.dmgNote], sp.Partial[s.dmgNote+1:]...)
+		s.dmgNote = -1
+	}
 	lastStart, lastLine := p, append([]byte(nil), ln...)
 	q := np
 	for q < s.size {
@@ -121,11 +134,9 @@ func (s *Scanner) damage(sp *Span, p, np int64, ln []byte, afterBlank bool) (end
 		q = n2
 	}
 	// a message may begin right after the last damaged byte
-	if t := int64(lastBad(lastLine)); t > 0 && t < int64(len(lastLine)) {
-		if st := s.startAt(lastStart+t, ctxDamage); st != nil {
-			s.noteDamage(sp, first, st.sep)
-			return first, st, !afterBlank, true
-		}
+	if st := s.startInTail(lastStart, lastLine); st != nil {
+		s.noteDamage(sp, first, st.sep)
+		return first, st, !afterBlank, true
 	}
 	if q >= s.size {
 		s.noteDamage(sp, first, s.size)
@@ -135,9 +146,94 @@ func (s *Scanner) damage(sp *Span, p, np int64, ln []byte, afterBlank bool) (end
 		s.noteDamage(sp, first, st.sep)
 		return first, st, !afterBlank, true
 	}
+	// the line after the damage may still begin with noise that was too
+	// thin to count as damage ("\xa6.,From - Mon Jun ...")
+	if ln, _, _ := s.line(q); len(ln) > 0 {
+		if j := bytes.Index(ln, fromPrefix); j > 0 && binaryish(ln[:j]) {
+			if st := s.startAt(q+int64(j), ctxDamage); st != nil && st.found == FoundSeparator {
+				s.noteDamage(sp, first, st.sep)
+				return first, st, !afterBlank, true
+			}
+		}
+	}
+	s.dmgNote, s.dmgStart = len(sp.Partial), first
 	sp.Partial = append(sp.Partial, fmt.Sprintf("%d bytes of damaged data (NUL or control bytes) at 0x%x inside the message", q-first, first))
 	s.skip = q
 	return 0, nil, false, false
+}
+
+// extendBack returns where the damage that was noticed at p really
+// begins: lines just before it that hold a bad byte, or that are mostly
+// bytes above 0x7f without being UTF-8, belong to it. It looks back at
+// most 64 KiB and never before floor.
+func (s *Scanner) extendBack(p, floor int64) int64 {
+	n := min(p-floor, 64<<10)
+	if n <= 0 {
+		return p
+	}
+	b := make([]byte, n)
+	if _, err := s.w.r.ReadAt(b, p-n); err != nil && err != io.EOF {
+		return p
+	}
+	// b ends with the newline before p (or p is mid-line after a piece)
+	end := len(b)
+	for end > 0 {
+		i := bytes.LastIndexByte(b[:end-1], '\n') + 1 // start of the line ending at end
+		line := b[i:end]
+		if !binaryish(bytes.TrimRight(line, "\r\n")) {
+			break
+		}
+		end = i
+	}
+	return p - int64(len(b)-end)
+}
+
+// binaryish reports whether a short line is more likely noise than text.
+func binaryish(line []byte) bool {
+	if len(line) == 0 {
+		return false
+	}
+	bad, _ := countBad(line)
+	if bad > 0 {
+		return true
+	}
+	high := 0
+	for _, c := range line {
+		if c >= 0x80 {
+			high++
+		}
+	}
+	return high*3 > len(line) && !utf8.Valid(line)
+}
+
+// endsBlank reports whether the bytes before p end with an empty line.
+func (s *Scanner) endsBlank(p int64) bool {
+	n := min(p, 4)
+	var b [4]byte
+	if _, err := s.w.r.ReadAt(b[:n], p-n); err != nil && err != io.EOF {
+		return false
+	}
+	t := b[:n]
+	return bytes.HasSuffix(t, []byte("\n\n")) || bytes.HasSuffix(t, []byte("\n\r\n"))
+}
+
+// startInTail looks for a message start in the tail of a damaged line at
+// p: right after its last bad byte, or at a "From " in what follows it
+// (garbage often ends in printable bytes).
+func (s *Scanner) startInTail(p int64, line []byte) *start {
+	t := lastBad(line)
+	if t == 0 || t >= len(line) {
+		return nil
+	}
+	if st := s.startAt(p+int64(t), ctxDamage); st != nil {
+		return st
+	}
+	if j := bytes.Index(line[t:], fromPrefix); j > 0 {
+		if st := s.startAt(p+int64(t+j), ctxDamage); st != nil && st.found == FoundSeparator {
+			return st
+		}
+	}
+	return nil
 }
 
 // noteDamage records damage skipped between a message and the next.

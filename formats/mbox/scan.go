@@ -86,6 +86,9 @@ type Scanner struct {
 	index   int
 	done    bool
 	skip    int64 // where scanning resumes after damage inside a message
+	// the last damage noted inside the current message, to merge runs
+	dmgNote  int // index in Span.Partial, or -1
+	dmgStart int64
 }
 
 // NewScanner returns a Scanner over the size bytes of r.
@@ -214,10 +217,8 @@ func (s *Scanner) find(p int64, ctx int) *start {
 		ln, next, _ := s.line(p)
 		if damaged(ln) {
 			// a start may follow the damage on the same line
-			if t := int64(lastBad(ln)); t > 0 && p+t < next {
-				if st := s.startAt(p+t, ctxDamage); st != nil {
-					return st
-				}
+			if st := s.startInTail(p, ln); st != nil {
+				return st
 			}
 		}
 		if s.w.err != nil {
@@ -294,6 +295,9 @@ func (s *Scanner) scanMessage(sp *Span) {
 	if !complete {
 		sp.Partial = append(sp.Partial, "header section cut short")
 	}
+	if sp.Found == FoundAfterDamage && !firstFields[h.First()] {
+		sp.Partial = append(sp.Partial, fmt.Sprintf("found right after damage at 0x%x; the start of its header may be lost", sp.Start))
+	}
 	truncated := next == nil || damagedTail // nothing sound follows the message
 	if !sp.closed && boundary != "" {
 		msg := fmt.Sprintf("multipart body has no closing boundary %q", "--"+boundary+"--")
@@ -367,6 +371,13 @@ func contentLength(h rfc5322.Header) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(string(v)), 10, 64)
 	return n, err == nil && n >= 0
+}
+
+// firstFields are the fields a stored message normally starts with: what
+// delivery agents and mail clients put at the top.
+var firstFields = map[string]bool{
+	"return-path": true, "received": true, "delivered-to": true, "x-mozilla-status": true,
+	"x-original-to": true, "envelope-to": true, "x-gm-thrid": true, "x-apparently-to": true,
 }
 
 var introPhrases = []string{

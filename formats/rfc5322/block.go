@@ -15,6 +15,20 @@ type Block struct {
 	HasFrom   bool
 	HasDate   bool
 	HasMsgID  bool
+	// Transport is set when a field only transport or storage adds is
+	// present (Received, Return-Path, Message-ID, X-Mozilla-Status...):
+	// what a quoted "Date:/From:/Subject:" block in a body lacks.
+	Transport bool
+}
+
+// transportFields are added by the systems that carry and store a message,
+// not typed by people quoting one.
+var transportFields = map[string]bool{
+	"received": true, "return-path": true, "delivered-to": true, "x-original-to": true,
+	"envelope-to": true, "x-received": true, "x-mozilla-status": true, "x-mozilla-status2": true,
+	"message-id": true, "dkim-signature": true, "authentication-results": true, "arc-seal": true,
+	"x-gm-thrid": true, "x-gmail-labels": true, "received-spf": true, "x-original-arrival-time": true,
+	"x-apparently-to": true, "x-envelope-from": true, "x-envelope-to": true, "path": true,
 }
 
 // fieldClass: 0 unknown, 1 known, 2 known and typical of a whole message.
@@ -98,6 +112,9 @@ func Examine(b []byte, limit int) Block {
 		if blk.Fields == 1 {
 			blk.FirstName = string(bytesLower(name))
 		}
+		if len(name) <= 40 && transportFields[string(bytesLower(name))] {
+			blk.Transport = true
+		}
 		known, trace := KnownField(name)
 		if known {
 			blk.Known++
@@ -158,11 +175,12 @@ func equalFoldBytes(b []byte, s string) bool {
 }
 
 // LooksLikeMessage reports whether a block is convincingly the header of a
-// whole message rather than a MIME part header or a few "Word: text" lines
-// of prose: it must be complete, made only of field lines, and carry at
-// least two distinct trace fields and three known fields.
+// whole message rather than a MIME part header, a few "Word: text" lines
+// of prose, or a quoted "Date:/To:/Subject:" block: it must be complete,
+// made only of field lines, carry at least two distinct trace fields and
+// three known fields, and a field that transport or storage adds.
 func (b Block) LooksLikeMessage() bool {
-	return b.Complete && b.Trace >= 2 && b.Known >= 3 && b.Known*2 >= b.Fields
+	return b.Complete && b.Trace >= 2 && b.Known >= 3 && b.Known*2 >= b.Fields && b.Transport
 }
 
 // LooksLikeHeader is the weaker test used when something else already

@@ -156,3 +156,11 @@ func Parse(b []byte) (h Header, n int, complete bool) {
 	}
 	return h, n, false
 }
+
+// First returns the lower-cased name of the first field, or "".
+func (h Header) First() string {
+	if len(h) == 0 {
+		return ""
+	}
+	return string(bytesLower([]byte(h[0].Name)))
+}

@@ -1,0 +1,196 @@
+package mbox
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
+	"github.com/mailsalvage/mailsalvage/internal/corpus"
+	"github.com/mailsalvage/mailsalvage/internal/synth"
+)
+
+// Every corpus file the mbox format claims splits with every byte
+// accounted for and without a fatal error.
+func TestCorpusAccounting(t *testing.T) {
+	claimed := 0
+	for _, dir := range []string{"mbox", "eml", "maildir", "bounces", "misc"} {
+		for _, f := range corpus.Files(t, dir) {
+			data, err := os.ReadFile(f)
+			if err != nil || len(data) == 0 {
+				continue
+			}
+			if Match(&formats.Probe{Head: data[:min(len(data), formats.HeadSize)]}) == 0 {
+				continue
+			}
+			claimed++
+			checkAccounting(t, data)
+			out, _ := readAll(t, data)
+			if len(out) == 0 {
+				t.Errorf("%s: claimed as mbox but no message read", f)
+			}
+		}
+	}
+	if claimed < 10 {
+		t.Errorf("only %d corpus files claimed as mbox", claimed)
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("%v", err)
+	}
+	return b
+}
+
+func TestCorpusKnownCounts(t *testing.T) {
+	d := corpus.Dir(t, "mbox")
+	cases := map[string]int{
+		"MailBox__mbox.src.mbox":                    45,
+		"MailBox__mbox.win.mbox":                    45,
+		"IPED__test_mbox.mbox":                      8,
+		"Tika__complex.mbox":                        3,
+		"Tika__simple.mbox":                         2,
+		"thunderbird_panorama_migration/migration":  3,
+		"thunderbird_local_test_data/movemailspool": 3,
+		"mime4j_mbox/test-1/mbox.rlug":              5,
+		"Aspose__ExampleMbox.mbox":                  1,
+		"Tika__testMBOX_lengthy_x-headers.mbox":     1,
+	}
+	ids := map[string][]string{}
+	for name, want := range cases {
+		out, problems := readAll(t, readFile(t, filepath.Join(d, name)))
+		if len(out) != want {
+			t.Errorf("%s: %d messages, want %d", name, len(out), want)
+		}
+		if len(problems) > 0 {
+			t.Errorf("%s: problems %v", name, problems)
+		}
+		for _, g := range out {
+			s, _, _ := rfc5322.ReadSummary(bytes.NewReader(g.bytes))
+			ids[name] = append(ids[name], s.MessageID)
+			if g.m.State != formats.Intact && !strings.HasPrefix(name, "Tika__") {
+				t.Errorf("%s %s: state %s (%v)", name, g.m.Chain, g.m.State, g.m.Warnings)
+			}
+		}
+	}
+	// the CRLF copy holds the same messages
+	a, b := ids["MailBox__mbox.src.mbox"], ids["MailBox__mbox.win.mbox"]
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("LF and CRLF copies differ in Message-IDs")
+	}
+}
+
+// mime4j ships the rlug mbox with the messages split out; ours must match
+// them (mime4j keeps the blank lines before each separator, we drop the
+// one the mbox format adds).
+func TestCorpusMime4jSplit(t *testing.T) {
+	d := corpus.Dir(t, "mbox/mime4j_mbox/test-1")
+	out, _ := readAll(t, readFile(t, filepath.Join(d, "mbox.rlug")))
+	for i, g := range out {
+		want := readFile(t, filepath.Join(d, "mbox.rlug-"+string(rune('0'+i))))
+		if !bytes.Equal(bytes.TrimRight(g.bytes, "\n"), bytes.TrimRight(want, "\n")) {
+			t.Errorf("message %d differs from mime4j's split: %s", i, firstDiff(g.bytes, want))
+		}
+		if !bytes.HasPrefix(want, g.bytes) {
+			t.Errorf("message %d is not a prefix of mime4j's split", i)
+		}
+	}
+}
+
+// plantable returns real messages from the corpus: complete header,
+// a Message-ID, no NUL, not too big, unique IDs.
+func plantable(t *testing.T, limit int) []synth.Message {
+	t.Helper()
+	var msgs []synth.Message
+	seen := map[string]bool{}
+	files := corpus.Files(t, "eml")
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || len(b) == 0 || len(b) > 200<<10 || bytes.IndexByte(b, 0) >= 0 {
+			continue
+		}
+		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		if isFrom(b) || b[0] == '\n' {
+			continue
+		}
+		blk := rfc5322.Examine(b, 0)
+		if !blk.Complete || !blk.HasMsgID {
+			continue
+		}
+		s, _, _ := rfc5322.ReadSummary(bytes.NewReader(b))
+		if s.MessageID == "" || seen[s.MessageID] || !bytes.Contains(b, []byte("\nMessage-ID: "+s.MessageID+"\n")) {
+			continue
+		}
+		seen[s.MessageID] = true
+		msgs = append(msgs, synth.Message{ID: s.MessageID, Subject: s.Subject, Date: s.Date, Bytes: b})
+		if len(msgs) == limit {
+			break
+		}
+	}
+	if len(msgs) < 50 {
+		t.Skipf("only %d plantable corpus messages", len(msgs))
+	}
+	return msgs
+}
+
+// Real messages planted in a Thunderbird mbox come back byte for byte,
+// expunged ones as deleted; damaged copies keep at least 97% of them, none
+// glued to another.
+func TestCorpusPlanted(t *testing.T) {
+	msgs := plantable(t, 400)
+	data, placed := synth.Mbox(msgs, synth.MboxOptions{Style: synth.Thunderbird, Deleted: func(i int) bool { return i%7 == 2 }})
+	out, _ := readAll(t, data)
+	if len(out) != len(placed) {
+		t.Fatalf("intact: %d messages, want %d", len(out), len(placed))
+	}
+	for i, p := range placed {
+		if !bytes.Equal(out[i].bytes, p.Want) {
+			t.Errorf("intact: message %d (%s) differs: %s", i, p.ID, firstDiff(out[i].bytes, p.Want))
+		}
+		if (out[i].m.State == formats.Deleted) != p.Deleted {
+			t.Errorf("intact: message %d state %s, deleted=%v", i, out[i].m.State, p.Deleted)
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(11, 12))
+	damaged := data
+	// back to front: garbage runs, NUL holes between messages, mangled and
+	// missing separators, then a truncated last message
+	for k := len(placed) - 2; k > 0; k-- {
+		p := placed[k]
+		switch k % 10 {
+		case 1:
+			damaged = synth.Insert(damaged, p.Sep, synth.Garbage(rng, 100+rng.IntN(2000)))
+		case 3:
+			damaged = synth.Replace(damaged, p.Sep, []byte("Fr\x00m"))
+		case 5:
+			damaged = synth.Cut(damaged, p.Sep, p.Start-p.Sep)
+		case 7:
+			damaged = synth.Insert(damaged, p.Sep, make([]byte, 512+rng.IntN(4096)))
+		}
+	}
+	damaged = damaged[:len(damaged)-len(placed[len(placed)-1].Want)/2]
+	checkAccounting(t, damaged)
+	out, _ = readAll(t, damaged)
+	idx := recovered(t, out, placed)
+	found := map[int]bool{}
+	for _, j := range idx {
+		if j >= 0 {
+			found[j] = true
+		}
+	}
+	recall := float64(len(found)) / float64(len(placed))
+	t.Logf("damaged: %d of %d recovered (%.1f%%), %d outputs", len(found), len(placed), 100*recall, len(out))
+	if recall < 0.97 {
+		t.Errorf("recall %.3f < 0.97", recall)
+	}
+}
