@@ -72,6 +72,9 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 			}
 			if bytes.HasPrefix(ln[i:], fromPrefix) {
 				sp.Escaped++
+				if len(sp.drops) < maxDrops {
+					sp.drops = append(sp.drops, p)
+				}
 			}
 		case '-':
 			if len(ln) > 2 && ln[1] == '-' {

@@ -81,14 +81,20 @@ func (rd *Reader) message(sp *Span) *formats.Message {
 	if unescape {
 		size -= int64(sp.Escaped)
 	}
-	r, start, n := rd.r, sp.Start, sp.Len()
+	r, start, end := rd.r, sp.Start, sp.End
+	var drops []int64
+	if unescape && len(sp.drops) == sp.Escaped {
+		drops = sp.drops
+	}
 	m := &formats.Message{
 		Open: func() (io.ReadCloser, error) {
-			var sr io.Reader = io.NewSectionReader(r, start, n)
-			if unescape {
-				sr = newUnescaper(sr)
+			switch {
+			case !unescape:
+				return io.NopCloser(io.NewSectionReader(r, start, end-start)), nil
+			case drops != nil:
+				return io.NopCloser(&dropReader{r: r, pos: start, end: end, drops: drops}), nil
 			}
-			return io.NopCloser(sr), nil
+			return io.NopCloser(newUnescaper(io.NewSectionReader(r, start, end-start))), nil
 		},
 		Size:     size,
 		Folder:   append([]string(nil), rd.Folder...),

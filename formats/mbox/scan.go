@@ -61,8 +61,13 @@ type Span struct {
 	Partial  []string
 	Warnings []string
 
-	closed bool // the top-level closing boundary was seen
+	closed bool    // the top-level closing boundary was seen
+	drops  []int64 // offsets of the '>' bytes unescaping removes (up to maxDrops)
 }
+
+// maxDrops bounds the unescaping positions remembered per message; a
+// message with more is unescaped by streaming through it.
+const maxDrops = 4096
 
 // Len is the length of the stored message.
 func (s *Span) Len() int64 { return s.End - s.Start }
@@ -250,6 +255,10 @@ func (s *Scanner) Next() (*Span, error) {
 	sp := &Span{Index: s.index, Begin: s.prevEnd, Sep: st.sep, Start: st.start, SepLine: st.line, Found: st.found}
 	if gap := sp.Sep - sp.Begin; gap > 2 && s.index > 1 || gap > 0 && s.index == 1 {
 		sp.Warnings = append(sp.Warnings, fmt.Sprintf("%d bytes at 0x%x before this message belong to no message (damaged or unrecognized data)", gap, sp.Begin))
+	}
+	switch st.found {
+	case FoundHeaderScan, FoundAfterDamage:
+		sp.Warnings = append(sp.Warnings, fmt.Sprintf("no From line before this message (separator lost); found by its header at 0x%x", st.start))
 	}
 	if st.found == FoundMangledSeparator {
 		sp.Warnings = append(sp.Warnings, fmt.Sprintf("damaged separator line at 0x%x: %q", st.sep, st.line))

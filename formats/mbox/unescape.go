@@ -61,3 +61,39 @@ func (u *unescaper) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// dropReader reads [pos, end) of r leaving out the bytes at the offsets in
+// drops (sorted): the '>' of each >From line, found while scanning.
+type dropReader struct {
+	r        io.ReaderAt
+	pos, end int64
+	drops    []int64
+}
+
+func (d *dropReader) Read(p []byte) (int, error) {
+	for len(d.drops) > 0 && d.drops[0] < d.pos {
+		d.drops = d.drops[1:]
+	}
+	if len(d.drops) > 0 && d.drops[0] == d.pos {
+		d.pos++
+		d.drops = d.drops[1:]
+	}
+	if d.pos >= d.end {
+		return 0, io.EOF
+	}
+	stop := d.end
+	if len(d.drops) > 0 {
+		stop = d.drops[0]
+	}
+	if int64(len(p)) > stop-d.pos {
+		p = p[:stop-d.pos]
+	}
+	n, err := d.r.ReadAt(p, d.pos)
+	d.pos += int64(n)
+	if err == io.EOF && d.pos < d.end {
+		err = io.ErrUnexpectedEOF
+	} else if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}

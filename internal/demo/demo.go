@@ -1,0 +1,154 @@
+// Package demo builds the demo data under testdata/demo: a small set of
+// mailboxes, one of each kind mailsalvage reads, made so that recovering
+// them shows every state. The files are committed; TestDemoUpToDate checks
+// that they are what this generator makes, and
+//
+//	go run ./internal/demo/gendemo
+//
+// rebuilds them.
+package demo
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/mailsalvage/mailsalvage/internal/synth"
+)
+
+// Dir is the demo folder, relative to the project root.
+const Dir = "testdata/demo"
+
+// Files returns the demo tree: slash-separated path -> content.
+func Files() map[string][]byte {
+	files := map[string][]byte{}
+	g := synth.NewGen(2026)
+	next := func(n int) []synth.Message {
+		msgs := make([]synth.Message, n)
+		for i := range msgs {
+			msgs[i] = g.Next()
+		}
+		return msgs
+	}
+
+	// A Thunderbird profile's Inbox: 3 of 12 messages expunged but still
+	// in the file (X-Mozilla-Status 0009), the way Thunderbird leaves them
+	// until the folder is compacted.
+	inbox, _ := synth.Mbox(next(12), synth.MboxOptions{Style: synth.Thunderbird, Deleted: func(i int) bool { return i == 2 || i == 5 || i == 9 }})
+	files["thunderbird/Mail/Local Folders/Inbox"] = inbox
+	sent, _ := synth.Mbox(next(4), synth.MboxOptions{Style: synth.Thunderbird})
+	files["thunderbird/Mail/Local Folders/Sent"] = sent
+
+	// A damaged mbox, as recovered from a failing disk: garbage between
+	// messages, a separator with a broken byte, a NUL-filled hole, a lost
+	// separator, and a truncated last message.
+	msgs := next(10)
+	data, placed := synth.Mbox(msgs, synth.MboxOptions{Style: synth.MboxRD})
+	rng := rand.New(rand.NewPCG(7, 7))
+	data = data[:placed[9].Start+(placed[9].End-placed[9].Start)/2] // truncated last
+	data = synth.Cut(data, placed[7].Sep, placed[7].Start-placed[7].Sep)
+	data = synth.Insert(data, placed[5].Sep, make([]byte, 1024))
+	data = synth.Replace(data, placed[3].Sep, []byte("Fr\x00m"))
+	data = synth.Insert(data, placed[2].Sep, synth.Garbage(rng, 600))
+	files["recovered-disk/Archive.mbox"] = data
+
+	// A Maildir++ tree: INBOX, nested folders, a trashed message (T flag)
+	// in Trash, and a half-delivered message left in tmp/.
+	md := func(dir, name string, m synth.Message) {
+		files["Maildir/"+dir+"/"+name] = m.Bytes
+	}
+	ms := next(9)
+	md("cur", fmt.Sprintf("1546300800.M1P100.demo,S=%d!2,S", len(ms[0].Bytes)), ms[0])
+	md("cur", fmt.Sprintf("1546300900.M2P100.demo,S=%d!2,RS", len(ms[1].Bytes)), ms[1])
+	md("new", fmt.Sprintf("1546301000.M3P100.demo,S=%d", len(ms[2].Bytes)), ms[2])
+	half := ms[3]
+	half.Bytes = half.Bytes[:len(half.Bytes)/2]
+	md("tmp", "1546301100.M4P100.demo", half)
+	md(".Work/cur", fmt.Sprintf("1546301200.M5P100.demo,S=%d!2,FS", len(ms[4].Bytes)), ms[4])
+	md(".Work.Projects/cur", fmt.Sprintf("1546301300.M6P100.demo,S=%d!2,S", len(ms[5].Bytes)), ms[5])
+	md(".Trash/cur", fmt.Sprintf("1546301400.M7P100.demo,S=%d!2,ST", len(ms[6].Bytes)), ms[6])
+	md(".Trash/cur", fmt.Sprintf("1546301500.M8P100.demo,S=%d!2,RST", len(ms[7].Bytes)), ms[7])
+	md(".Sent/cur", fmt.Sprintf("1546301600.M9P100.demo,S=%d!2,S", len(ms[8].Bytes)), ms[8])
+	for _, d := range []string{".Work", ".Work.Projects", ".Trash", ".Sent"} {
+		files["Maildir/"+d+"/maildirfolder"] = []byte{}
+		files["Maildir/"+d+"/new/.keep"] = []byte{}
+		files["Maildir/"+d+"/tmp/.keep"] = []byte{}
+	}
+	files["Maildir/dovecot-uidlist"] = []byte("3 V1546300800 N10\n1 :1546300800.M1P100.demo\n2 :1546300900.M2P100.demo\n")
+
+	// Apple Mail: an .emlx, and one with the deleted flag (bit 1) set.
+	am := next(2)
+	files["AppleMail/INBOX.mbox/Messages/101.emlx"] = emlx(am[0], 1|1<<2)
+	files["AppleMail/INBOX.mbox/Messages/102.emlx"] = emlx(am[1], 1|1<<1)
+
+	// A loose .eml saved on Windows (CRLF), carved with disk slack (NULs)
+	// after it.
+	loose := next(1)[0]
+	b := bytes.ReplaceAll(loose.Bytes, []byte("\n"), []byte("\r\n"))
+	files["Desktop/saved message.eml"] = append(b, make([]byte, 1536)...)
+	return files
+}
+
+// emlx lays a message out as Apple Mail stores it: byte count line,
+// message, property list with the flags.
+func emlx(m synth.Message, flags int64) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%-10d\n", len(m.Bytes))
+	b.Write(m.Bytes)
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+	<key>date-received</key>
+	<integer>%d</integer>
+	<key>flags</key>
+	<integer>%d</integer>
+	<key>remote-id</key>
+	<string>%d</string>
+</dict>
+</plist>
+`, m.Date.Unix(), flags, m.Date.Unix()%100000)
+	return b.Bytes()
+}
+
+// Write writes the demo tree under dir, replacing what is there.
+func Write(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	files := Files()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, files[n], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Read reads a tree written by Write: slash path -> content.
+func Read(dir string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		b, err := os.ReadFile(p)
+		out[strings.ReplaceAll(rel, string(filepath.Separator), "/")] = b
+		return err
+	})
+	return out, err
+}
