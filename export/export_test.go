@@ -1,0 +1,273 @@
+package export
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+)
+
+func msg(content string, folder ...string) *formats.Message {
+	return &formats.Message{
+		Open:     func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(content)), nil },
+		Size:     int64(len(content)),
+		Evidence: "",
+		Folder:   folder,
+		State:    formats.Intact,
+		Chain:    formats.Chain{formats.Span("mbox", 10, int64(len(content)), "message 1")},
+		Method:   "test",
+	}
+}
+
+func sha256hex(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+func md5hex(s string) string    { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+
+func fixedNow() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+func readLog(t *testing.T, out string) []Record {
+	t.Helper()
+	f, err := os.Open(filepath.Join(out, ProvenanceFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("bad provenance line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+func evidenceFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "evidence.mbox")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const m1 = "Message-ID: <one@example.com>\nDate: Tue, 1 Jan 2019 10:00:00 +0100\nFrom: =?UTF-8?Q?J=C3=BCrgen?= <j@example.com>\nTo: b@example.com\nSubject: =?ISO-8859-1?Q?Gr=FC=DFe?= aus Köln\n\nhello\n"
+const m2 = "Message-ID: <two@example.com>\nSubject: second\n\nbye\n"
+
+func TestExportWritesFilesLogAndSummary(t *testing.T) {
+	ev := evidenceFile(t, "evidence bytes")
+	out := filepath.Join(t.TempDir(), "out")
+	ex, err := Create(out, Options{Tool: "mailsalvage", Version: "test", Args: []string{"recover"}, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.BeginInput(ev, "mbox")
+	for _, m := range []*formats.Message{msg(m1, "Inbox", "Projects"), msg(m2, "Inbox"), msg(m1, "Archive")} {
+		m.Evidence = ev
+		if _, err := ex.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex.Problem(&formats.Problem{Path: ev, Offset: 5, Err: io.ErrUnexpectedEOF})
+	if err := ex.EndInput(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ex.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	recs := readLog(t, out)
+	if len(recs) != 3 {
+		t.Fatalf("%d provenance lines, want 3", len(recs))
+	}
+	r := recs[0]
+	wantFile := "messages/Inbox/Projects/2019-01-01_090000_Grüße_aus_Köln_" + r.SHA256[:12] + ".eml"
+	if r.File != wantFile {
+		t.Errorf("file %q, want %q", r.File, wantFile)
+	}
+	if r.MessageID != "<one@example.com>" || r.Subject != "Grüße aus Köln" || r.From != "Jürgen <j@example.com>" || r.Date != "2019-01-01T10:00:00+01:00" {
+		t.Errorf("summary fields wrong: %+v", r)
+	}
+	if r.Source.Path != ev || r.Source.SHA256 != sha256hex("evidence bytes") {
+		t.Errorf("source %+v", r.Source)
+	}
+	b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(r.File)))
+	if err != nil || string(b) != m1 {
+		t.Errorf("eml content %q, %v", b, err)
+	}
+	if r.SHA256 != sha256hex(m1) || r.MD5 != md5hex(m1) || r.Size != int64(len(m1)) {
+		t.Errorf("hashes/size wrong: %+v", r)
+	}
+	// the third occurrence has the same bytes: logged, not written again
+	if !recs[2].Duplicate || recs[2].File != r.File || recs[2].Folder != "Archive" {
+		t.Errorf("duplicate occurrence: %+v", recs[2])
+	}
+	if recs[1].Date != "" || !strings.HasPrefix(filepath.Base(recs[1].File), "undated_second_") {
+		t.Errorf("undated message: %+v", recs[1])
+	}
+	if recs[0].Warnings == nil {
+		t.Errorf("warnings must be [] not null")
+	}
+	emls := 0
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".eml") {
+			emls++
+		}
+		return nil
+	})
+	if emls != 2 {
+		t.Errorf("%d .eml files, want 2 (one duplicate)", emls)
+	}
+	if _, err := os.Stat(filepath.Join(out, tmpDir)); !os.IsNotExist(err) {
+		t.Errorf("temporary folder left behind")
+	}
+
+	var s Summary
+	sb, _ := os.ReadFile(filepath.Join(out, SummaryFile))
+	if err := json.Unmarshal(sb, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Totals.Messages != 3 || s.Totals.Files != 2 || s.Totals.Duplicates != 1 || s.Totals.Problems != 1 {
+		t.Errorf("totals %+v", s.Totals)
+	}
+	in := s.Inputs[0]
+	if in.Folders["Inbox/Projects"].Messages != 1 || in.Folders["Archive"].Messages != 1 || in.ByState[formats.Intact] != 3 {
+		t.Errorf("input summary %+v", in)
+	}
+	if s.Started != "2026-01-02T03:04:05Z" || s.Version != "test" {
+		t.Errorf("run record %+v", s)
+	}
+}
+
+func TestExportRefusesNonEmptyOut(t *testing.T) {
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "x"), []byte("x"), 0o644)
+	if _, err := Create(out, Options{}); err == nil {
+		t.Fatal("Create accepted a non-empty folder")
+	}
+	ex, err := Create(out, Options{Force: true})
+	if err != nil {
+		t.Fatalf("with Force: %v", err)
+	}
+	ex.Close()
+}
+
+// Two runs over the same messages give identical files and provenance.
+func TestExportDeterministic(t *testing.T) {
+	ev := evidenceFile(t, "e")
+	run := func() (string, map[string][]byte) {
+		out := filepath.Join(t.TempDir(), "out")
+		ex, err := Create(out, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex.BeginInput(ev, "mbox")
+		for _, c := range []string{m1, m2, m1} {
+			m := msg(c, "A")
+			m.Evidence = ev
+			ex.Add(m)
+		}
+		ex.EndInput(nil)
+		ex.Close()
+		files := map[string][]byte{}
+		filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && filepath.Base(p) != SummaryFile {
+				rel, _ := filepath.Rel(out, p)
+				files[rel], _ = os.ReadFile(p)
+			}
+			return nil
+		})
+		return out, files
+	}
+	_, a := run()
+	_, b := run()
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("file sets differ: %d vs %d", len(a), len(b))
+	}
+	for n, c := range a {
+		if !bytes.Equal(c, b[n]) {
+			t.Errorf("%s differs between runs", n)
+		}
+	}
+}
+
+// Hostile folder names and subjects stay inside OUT and stay readable.
+func TestExportHostileNames(t *testing.T) {
+	ev := evidenceFile(t, "e")
+	out := filepath.Join(t.TempDir(), "out")
+	ex, err := Create(out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.BeginInput(ev, "mbox")
+	folders := [][]string{
+		{"..", "..", "x"}, {"../../etc"}, {"/etc/passwd"}, {"CON"}, {"a/b"}, {"nul\x00byte"},
+		{"ctl\x01\x1b[31m"}, {strings.Repeat("long", 200)}, {"\xff\xfe bad utf8"}, {"C:\\Windows"}, {"trailing. "},
+		{"aux.txt"}, {"."}, {""},
+	}
+	for i, f := range folders {
+		c := "Subject: ../../" + strings.Repeat("x", i) + "\x00/\\evil\nMessage-ID: <" + string(rune('a'+i)) + "@x>\n\nb\n"
+		m := msg(c, f...)
+		m.Evidence = ev
+		if _, err := ex.Add(m); err != nil {
+			t.Fatalf("folder %q: %v", f, err)
+		}
+	}
+	ex.EndInput(nil)
+	ex.Close()
+	absOut, _ := filepath.Abs(out)
+	for _, r := range readLog(t, out) {
+		p := filepath.Join(absOut, filepath.FromSlash(r.File))
+		rel, err := filepath.Rel(absOut, p)
+		if err != nil || strings.HasPrefix(rel, "..") || !strings.HasPrefix(r.File, "messages/") {
+			t.Errorf("file %q escapes OUT", r.File)
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("file %q not written: %v", r.File, err)
+		}
+		for _, e := range strings.Split(r.File, "/") {
+			if e == ".." || e == "." || e == "" || len(e) > 255 || strings.ContainsAny(e, "\x00\\:") {
+				t.Errorf("bad path element %q in %q", e, r.File)
+			}
+		}
+	}
+}
+
+func TestSafeElem(t *testing.T) {
+	cases := map[string]string{
+		"Inbox":         "Inbox",
+		"..":            "_",
+		".":             "_",
+		"":              "_",
+		"a/b":           "a_b",
+		"CON":           "_CON",
+		"com1.txt":      "_com1.txt",
+		"x\x00y":        "x_y",
+		"end. . ":       "end",
+		"Grüße":         "Grüße",
+		"\xff":          "_",
+		"a\u202eb":      "a_b",
+		"Sent Items":    "Sent Items",
+		"What? <Now>|*": "What_ _Now___",
+	}
+	for in, want := range cases {
+		if got := SafeElem(in, 0); got != want {
+			t.Errorf("SafeElem(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := SafeElem(strings.Repeat("é", 100), 0); len(got) > maxElem {
+		t.Errorf("too long: %d bytes", len(got))
+	}
+}
