@@ -3,6 +3,7 @@ package mbox
 import (
 	"bytes"
 	"io"
+	"os"
 	"sync"
 	"testing"
 
@@ -69,6 +70,31 @@ func BenchmarkReadAll(b *testing.B) {
 			if m != nil {
 				rc, _ := m.Open()
 				io.Copy(io.Discard, rc)
+			}
+		}
+	}
+}
+
+// BenchmarkScanFile splits the mbox named by $MBOX_BENCH_FILE through an
+// os.File, as recover does (bench/mbox.sh sets it; skipped otherwise).
+func BenchmarkScanFile(b *testing.B) {
+	path := os.Getenv("MBOX_BENCH_FILE")
+	if path == "" {
+		b.Skip("MBOX_BENCH_FILE not set")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := NewScanner(f, st.Size())
+		for {
+			if _, err := s.Next(); err != nil {
+				break
 			}
 		}
 	}
