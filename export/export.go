@@ -98,6 +98,11 @@ type Exporter struct {
 	cur     *InputSummary
 	tmpSeq  int
 	closed  bool
+	// reused for every message
+	sha, md5 hash.Hash
+	capture  *capWriter
+	bw       *bufio.Writer
+	copyBuf  []byte
 }
 
 // ErrOutNotEmpty is returned by Create for an OUT that already has files.
@@ -128,6 +133,8 @@ func Create(out string, opt Options) (*Exporter, error) {
 		out: out, opt: opt, started: opt.Now(), prov: p,
 		written: make(map[[32]byte]string), names: make(map[string]bool),
 		dirs: map[string]bool{"": true},
+		sha:  sha256.New(), md5: md5.New(), capture: &capWriter{max: headerCapture},
+		bw: bufio.NewWriterSize(nil, 256<<10), copyBuf: make([]byte, 256<<10),
 	}, nil
 }
 
@@ -191,12 +198,13 @@ func (e *Exporter) write(m *formats.Message) (*Record, error) {
 			os.Remove(tmpName)
 		}
 	}()
-	sh, mh := sha256.New(), md5.New()
-	capture := &capWriter{max: headerCapture}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	n, err := io.Copy(io.MultiWriter(bw, sh, mh, capture), rc)
+	e.sha.Reset()
+	e.md5.Reset()
+	e.capture.buf = e.capture.buf[:0]
+	e.bw.Reset(f)
+	n, err := io.CopyBuffer(io.MultiWriter(e.bw, e.sha, e.md5, e.capture), rc, e.copyBuf)
 	if err == nil {
-		err = bw.Flush()
+		err = e.bw.Flush()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -208,14 +216,14 @@ func (e *Exporter) write(m *formats.Message) (*Record, error) {
 		return nil, errors.New("message has no bytes")
 	}
 	var sum [32]byte
-	sh.Sum(sum[:0])
+	e.sha.Sum(sum[:0])
 	shaHex := hex.EncodeToString(sum[:])
 
-	h, _, _ := rfc5322.Parse(capture.buf)
+	h, _, _ := rfc5322.Parse(e.capture.buf)
 	s := rfc5322.Summarize(h)
 	rec := &Record{
 		SHA256:    shaHex,
-		MD5:       hexSum(mh),
+		MD5:       hexSum(e.md5),
 		Size:      n,
 		MessageID: s.MessageID,
 		Subject:   s.Subject,

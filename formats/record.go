@@ -32,6 +32,10 @@ const (
 	Partial State = "partial"
 )
 
+// A message can be both flagged deleted by its mailbox and damaged. It then
+// has state Deleted: the flag is what the mailbox says, the damage is what
+// we infer, and the warnings describe it.
+
 // States lists every state in a stable order (for summaries and reports).
 var States = []State{Intact, Deleted, Orphaned, Carved, Partial}
 
@@ -47,8 +51,9 @@ func (s State) Valid() bool {
 
 // Hop is one step of a provenance chain, from the evidence file down to the
 // message bytes. Offset and Length, when present, are relative to the bytes
-// of the previous hop (for the first hop: the evidence file itself); a hop
-// without a byte range (a PST node, a Maildir file taken whole) leaves them
+// of the previous hop (for the first hop: the evidence file itself; a
+// Maildir file taken whole is offset 0, length its size); a hop whose bytes
+// are not one contiguous run (a PST node, a decoded attachment) leaves them
 // nil.
 type Hop struct {
 	// Format of the container this hop enters: "mbox", "maildir", "eml",

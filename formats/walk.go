@@ -110,6 +110,11 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 	switch {
 	case info.Mode()&fs.ModeSymlink != 0:
 		return &Problem{Path: rel, Offset: -1, Err: errors.New("symbolic link not followed")}
+	case info.IsDir() && e.Name() == "Attachments" && inAppleMailbox(rel):
+		// Apple Mail's separately stored attachments: the emlx reader puts
+		// them back into their .partial.emlx messages
+		w.Ignored++
+		return nil
 	case info.IsDir():
 		sub, err := fs.Sub(w.fsys, rel)
 		if err != nil {
@@ -239,6 +244,17 @@ func FolderOf(dir string) []string {
 		}
 	}
 	return out
+}
+
+// inAppleMailbox reports whether rel lies inside an Apple Mail "X.mbox"
+// folder.
+func inAppleMailbox(rel string) bool {
+	for _, e := range strings.Split(path.Dir(rel), "/") {
+		if strings.HasSuffix(e, ".mbox") && len(e) > 5 {
+			return true
+		}
+	}
+	return false
 }
 
 func isDigits(s string) bool {

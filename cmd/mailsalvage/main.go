@@ -9,10 +9,13 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
 	// formats known to this binary
+	_ "github.com/mailsalvage/mailsalvage/formats/eml"
+	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 )
 
@@ -75,6 +78,16 @@ file, and provenance.jsonl ties each one to the exact bytes it came from.`,
 }
 
 func main() {
+	if p := os.Getenv("MAILSALVAGE_CPUPROFILE"); p != "" {
+		// for bench/: profile a whole run
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			code := run(os.Args[1:], os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

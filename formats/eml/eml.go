@@ -1,0 +1,114 @@
+package eml
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
+)
+
+// ConfidenceEML is what MatchEML returns for a file that starts with a
+// header section. It is below the mbox format's, whose "From " line is a
+// stronger sign, and below ConfidenceEMLX.
+const ConfidenceEML = 50
+
+var bom = []byte("\xef\xbb\xbf")
+
+// MatchEML reports whether the probed file is a single RFC 5322 message:
+// after an optional UTF-8 byte order mark, its first line is a header field
+// and the lines from there look like a header section. Files that start
+// with an mbox "From " line or an .emlx byte count are left to those
+// formats.
+func MatchEML(p *formats.Probe) int {
+	if p == nil {
+		return 0
+	}
+	h := bytes.TrimPrefix(p.Head, bom)
+	line := h
+	if i := bytes.IndexByte(h, '\n'); i >= 0 {
+		line = h[:i]
+	}
+	if bytes.HasPrefix(line, []byte("From ")) {
+		return 0
+	}
+	if _, _, ok := parseCountLine(h); ok {
+		return 0
+	}
+	if _, ok := rfc5322.FieldName(line); !ok {
+		return 0
+	}
+	if !rfc5322.Examine(h, 0).LooksLikeHeader() {
+		return 0
+	}
+	return ConfidenceEML
+}
+
+// OpenEML opens a single message file. The Source yields one message: the
+// file without the trailing binary bytes Trim finds, byte for byte, with the
+// state and warnings described in the package documentation. p may be nil.
+func OpenEML(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
+	keep, warnings, err := Trim(r, size)
+	if err != nil {
+		return nil, err
+	}
+	if keep == 0 {
+		return nil, fmt.Errorf("%w: no text in the file (%d bytes, all NUL or binary)", ErrFormat, size)
+	}
+	m := &formats.Message{
+		Open:     sectionOpener(r, 0, keep),
+		Size:     keep,
+		State:    formats.Intact,
+		Chain:    formats.Chain{formats.Span("eml", 0, keep, "")},
+		Method:   "eml",
+		Warnings: warnings,
+	}
+	start := int64(0)
+	if keep >= int64(len(bom)) {
+		b := make([]byte, len(bom))
+		if err := readAt(r, b, 0); err != nil {
+			return nil, err
+		}
+		if bytes.Equal(b, bom) {
+			start = int64(len(bom))
+			m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at %s", at(start))
+		}
+	}
+	res, err := checkMessage(r, start, keep)
+	if err != nil {
+		return nil, err
+	}
+	m.Warnings = append(m.Warnings, res.warnings...)
+	if res.partial {
+		m.State = formats.Partial
+	}
+	if off, err := applePlistTail(r, start, keep); err != nil {
+		return nil, err
+	} else if off >= 0 {
+		m.Warnf("the file ends with an Apple Mail property list at %s, kept as part of the message: probably an .emlx file without its byte count line", at(off))
+	}
+	return &single{m: m}, nil
+}
+
+// applePlistTail returns the offset of an Apple property list that ends
+// the data in [start, end), or -1.
+func applePlistTail(r io.ReaderAt, start, end int64) (int64, error) {
+	const look = 4 << 10
+	from := max(start, end-look)
+	b := make([]byte, end-from)
+	if err := readAt(r, b, from); err != nil {
+		return -1, err
+	}
+	if !bytes.HasSuffix(bytes.TrimRight(b, " \t\r\n"), []byte("</plist>")) {
+		return -1, nil
+	}
+	i := bytes.LastIndex(b, []byte("<!DOCTYPE plist PUBLIC \"-//Apple"))
+	if i < 0 {
+		return -1, nil
+	}
+	if j := bytes.LastIndex(b[:i], []byte("<?xml")); j >= 0 && i-j < 128 {
+		i = j
+	}
+	return from + int64(i), nil
+}

@@ -1,0 +1,109 @@
+package maildir
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+)
+
+func FuzzParseName(f *testing.F) {
+	for _, s := range []string{
+		"1234.M5P6.host,S=1024,W=1050:2,RST",
+		"x!2,S", "x;2,S", "x:2,Sab", "x:1,experimental", "1220863087.12663_21.mindcrime",
+		"", ":", "::2,", ",S=,W=", "a,S=99999999999999999999", "\xff:2,\x00",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkName(t, s, ParseName(s))
+	})
+}
+
+// fuzzFS builds a small Maildir from fuzz bytes: records separated by NUL,
+// each a path line and the file's content. A path starting with '#' is a
+// directory, '@' a symbolic link, '%' a device.
+func fuzzFS(data []byte) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for i, rec := range bytes.Split(data, []byte{0}) {
+		if i == 64 {
+			break
+		}
+		name, content, _ := bytes.Cut(rec, []byte{'\n'})
+		p := string(name)
+		mode := fs.FileMode(0o444)
+		switch {
+		case strings.HasPrefix(p, "#"):
+			p, mode = p[1:], fs.ModeDir|0o555
+		case strings.HasPrefix(p, "@"):
+			p, mode = p[1:], fs.ModeSymlink|0o777
+		case strings.HasPrefix(p, "%"):
+			p, mode = p[1:], fs.ModeDevice|0o600
+		}
+		if !fs.ValidPath(p) || p == "." {
+			continue
+		}
+		if mode.IsDir() {
+			content = nil
+		}
+		fsys[p] = &fstest.MapFile{Data: content, Mode: mode}
+	}
+	return fsys
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add([]byte("cur/1:2,S\n" + mail("a") + "\x00new/2\n" + mail("b") + "\x00tmp/3:2,T\nFrom: x\n"))
+	f.Add([]byte(".Sub.&AOQ-/cur/1,S=5:2,RST\nshort\x00#.Sub.&AOQ-/new\x00dovecot-uidlist\n3 V1\x00cur/2\n"))
+	f.Add([]byte("Foo/cur/x\n" + mail("c") + "\x00Foo/Bar/new/y\n\x00@cur/link\n/etc\x00%new/dev\n\x00cur/.hidden\nx"))
+	f.Add([]byte("cur\nnot a dir\x00new/a\n\x00\x00x.eml\n" + mail("stray") + "\x00#tmp\x00.A..B/cur/z\nSubject: z\n\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fsys := fuzzFS(data)
+		Match(&formats.Probe{FS: fsys})
+		r, err := New(fsys)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		for range 4 * (len(fsys) + 2) {
+			m, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			var p *formats.Problem
+			if errors.As(err, &p) {
+				if m != nil || p.Path == "" {
+					t.Fatalf("problem %v with message %v", p, m)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			if m == nil {
+				t.Fatal("Next returned nil, nil")
+			}
+			if !m.State.Valid() || m.Method != Method || len(m.Chain) != 1 {
+				t.Fatalf("%s: state %q method %q chain %v", m.Evidence, m.State, m.Method, m.Chain)
+			}
+			mf, ok := fsys[m.Evidence]
+			if !ok {
+				t.Fatalf("Evidence %q not in the file system", m.Evidence)
+			}
+			rc, err := m.Open()
+			if err != nil {
+				t.Fatalf("%s: Open: %v", m.Evidence, err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, mf.Data) || int64(len(got)) != m.Size {
+				t.Fatalf("%s: Open read %d bytes (%v), file has %d, Size %d", m.Evidence, len(got), err, len(mf.Data), m.Size)
+			}
+		}
+		t.Fatal("Next did not reach io.EOF")
+	})
+}
