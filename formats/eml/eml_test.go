@@ -63,7 +63,7 @@ func TestMatch(t *testing.T) {
 		{"one unknown field", "Foo: bar\n\ntext\n", 0, 0},
 		{"leading blank line", "\n" + plainMsg, 0, 0},
 		{"empty", "", 0, 0},
-		{"invalid emlx from corpus", "this is an invalid .emlx structure\n", 0, 0},
+		{"one line of prose", "this is an invalid .emlx structure\n", 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
