@@ -14,6 +14,7 @@ package export
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,7 +26,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats"
@@ -85,28 +88,45 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Exporter writes one run's output. It is not safe for concurrent use.
+// Exporter writes one run's output. Its methods are called from one
+// goroutine; inside, messages are hashed and written by a pool of workers
+// and committed (named, deduplicated, logged) in the order they were added,
+// so the output does not depend on scheduling.
 type Exporter struct {
 	out     string
 	opt     Options
 	started time.Time
 	prov    *provLog
-	written map[[32]byte]string // content hash -> file relative to OUT
-	names   map[string]bool     // files written, relative to OUT
-	dirs    map[string]bool     // directories already created
 	inputs  []*InputSummary
 	cur     *InputSummary
-	tmpSeq  int
 	closed  bool
-	// reused for every message
-	sha, md5 hash.Hash
-	capture  *capWriter
-	bw       *bufio.Writer
-	copyBuf  []byte
+
+	// the pipeline: Add -> jobs -> workers -> results -> committer
+	jobs      chan *job
+	results   chan *job
+	workers   sync.WaitGroup
+	committer sync.WaitGroup
+	budget    *budget
+	seq       uint64 // jobs issued
+	drained   *sync.Cond
+	done      uint64              // jobs committed, under drained.L
+	committed sync.Map            // [32]byte -> struct{}: hashes already written
+	commitMu  sync.Mutex          // one commit at a time
+	written   map[[32]byte]string // content hash -> file relative to OUT
+	names     map[string]bool     // files written, relative to OUT
+	dirs      map[string]bool     // directories already created
 }
 
 // ErrOutNotEmpty is returned by Create for an OUT that already has files.
 var ErrOutNotEmpty = errors.New("output folder is not empty (use --force to write into it anyway)")
+
+const (
+	// maxBuffered: messages up to this size are read into memory and handed
+	// to the workers; larger ones are streamed to disk in the caller.
+	maxBuffered = 16 << 20
+	// maxInFlight bounds the message bytes held by the pipeline.
+	maxInFlight = 64 << 20
+)
 
 // Create prepares OUT: it creates it if needed and refuses a non-empty one
 // unless opt.Force is set.
@@ -129,13 +149,22 @@ func Create(out string, opt Options) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Exporter{
+	n := max(2, runtime.GOMAXPROCS(0))
+	e := &Exporter{
 		out: out, opt: opt, started: opt.Now(), prov: p,
+		jobs: make(chan *job, 2*n), results: make(chan *job, 2*n),
+		budget:  newBudget(maxInFlight),
+		drained: sync.NewCond(new(sync.Mutex)),
 		written: make(map[[32]byte]string), names: make(map[string]bool),
 		dirs: map[string]bool{"": true},
-		sha:  sha256.New(), md5: md5.New(), capture: &capWriter{max: headerCapture},
-		bw: bufio.NewWriterSize(nil, 256<<10), copyBuf: make([]byte, 256<<10),
-	}, nil
+	}
+	for i := 0; i < n; i++ {
+		e.workers.Add(1)
+		go e.worker()
+	}
+	e.committer.Add(1)
+	go e.commitLoop()
+	return e, nil
 }
 
 // BeginInput starts accounting for one command-line input.
@@ -149,12 +178,16 @@ func (e *Exporter) Problem(err error) {
 	if e.cur == nil {
 		e.BeginInput("", "")
 	}
+	e.commitMu.Lock()
 	e.cur.addProblem(err)
+	e.commitMu.Unlock()
 }
 
 // EndInput closes the accounting of the current input; err, if not nil, is
-// why the input could not be read (to the end).
+// why the input could not be read (to the end). It waits for the input's
+// messages to be written and logged.
 func (e *Exporter) EndInput(err error) error {
+	e.drain()
 	if e.cur != nil && err != nil {
 		e.cur.Error = err.Error()
 	}
@@ -162,68 +195,163 @@ func (e *Exporter) EndInput(err error) error {
 	return e.prov.flush(true)
 }
 
-// Add writes one message occurrence: its .eml (unless the same bytes were
-// written already) and its provenance line. The returned Record is what
-// was logged.
-func (e *Exporter) Add(m *formats.Message) (*Record, error) {
+// job is one message occurrence on its way through the pipeline.
+type job struct {
+	seq uint64
+	in  *InputSummary
+	m   *formats.Message
+	buf *bytes.Buffer // the message, when buffered
+	r   io.Reader     // the message, when streamed (too big to buffer)
+	// results
+	rec  *Record
+	sum  [32]byte
+	tmp  string // temporary file holding the message, "" if not written
+	dir  string // folder below OUT for it
+	name string // proposed file name
+	err  error
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Add queues one message occurrence: its .eml is written unless the same
+// bytes were written already, and its provenance line is logged, in the
+// order of the calls to Add. An error is returned only when the message
+// cannot be read; it is also counted in the summary.
+func (e *Exporter) Add(m *formats.Message) error {
 	if e.cur == nil {
 		e.BeginInput(m.Evidence, "")
 	}
-	rec, err := e.write(m)
-	if err != nil {
-		e.cur.Failed++
-		e.cur.addProblem(fmt.Errorf("%s: message could not be written: %w", m.Chain, err))
-		return nil, err
-	}
-	e.cur.count(rec)
-	return rec, e.prov.add(rec, m.Evidence)
-}
-
-func (e *Exporter) write(m *formats.Message) (*Record, error) {
+	j := &job{in: e.cur, m: m}
 	rc, err := m.Open()
 	if err != nil {
-		return nil, err
+		e.fail(j, err)
+		return err
 	}
 	defer rc.Close()
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if m.Size > 0 && m.Size <= maxBuffered {
+		buf.Grow(int(m.Size))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(rc, maxBuffered+1))
+	if err != nil {
+		bufPool.Put(buf)
+		e.fail(j, err)
+		return err
+	}
+	if n > maxBuffered {
+		// too big to hold: finish what is queued, then stream it here
+		e.drain()
+		j.r = io.MultiReader(bytes.NewReader(buf.Bytes()), rc)
+		e.seq++
+		j.seq = e.seq
+		e.process(j, newHashers())
+		bufPool.Put(buf)
+		e.results <- j // committed in order, like the others
+		e.drain()
+		return nil
+	}
+	j.buf = buf
+	e.budget.acquire(buf.Len())
+	e.seq++
+	j.seq = e.seq
+	e.jobs <- j
+	return nil
+}
 
-	e.tmpSeq++
-	tmpName := filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", e.tmpSeq))
-	f, err := os.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, err
+func (e *Exporter) fail(j *job, err error) {
+	e.commitMu.Lock()
+	defer e.commitMu.Unlock()
+	j.in.Failed++
+	j.in.addProblem(fmt.Errorf("%s: %s: message could not be read: %w", j.m.Evidence, j.m.Chain, err))
+}
+
+// drain waits until every queued message is committed.
+func (e *Exporter) drain() {
+	e.drained.L.Lock()
+	for e.done < e.seq {
+		e.drained.Wait()
 	}
-	removeTmp := true
-	defer func() {
-		if removeTmp {
-			os.Remove(tmpName)
+	e.drained.L.Unlock()
+}
+
+type hashers struct {
+	sha, md5 hash.Hash
+}
+
+func newHashers() *hashers { return &hashers{sha: sha256.New(), md5: md5.New()} }
+
+func (e *Exporter) worker() {
+	defer e.workers.Done()
+	h := newHashers()
+	for j := range e.jobs {
+		e.process(j, h)
+		e.results <- j
+	}
+}
+
+// commitLoop commits results in the order their messages were added.
+func (e *Exporter) commitLoop() {
+	defer e.committer.Done()
+	pending := map[uint64]*job{}
+	next := uint64(1)
+	for j := range e.results {
+		pending[j.seq] = j
+		for {
+			j, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			e.commit(j)
+			next++
 		}
-	}()
-	e.sha.Reset()
-	e.md5.Reset()
-	e.capture.buf = e.capture.buf[:0]
-	e.bw.Reset(f)
-	n, err := io.CopyBuffer(io.MultiWriter(e.bw, e.sha, e.md5, e.capture), rc, e.copyBuf)
-	if err == nil {
-		err = e.bw.Flush()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
+}
+
+// process hashes one message, summarizes its header and writes it to a
+// temporary file (unless an identical message was committed already).
+func (e *Exporter) process(j *job, h *hashers) {
+	m := j.m
+	h.sha.Reset()
+	h.md5.Reset()
+	var head []byte
+	var n int64
+	if j.buf != nil {
+		b := j.buf.Bytes()
+		h.sha.Write(b)
+		h.md5.Write(b)
+		head, n = b[:min(len(b), headerCapture)], int64(len(b))
+		h.sha.Sum(j.sum[:0])
+		if _, dup := e.committed.Load(j.sum); !dup && n > 0 {
+			j.tmp = filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", j.seq))
+			if err := writeNew(j.tmp, b); err != nil {
+				j.tmp, j.err = "", err
+				return
+			}
+		}
+	} else {
+		j.tmp = filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", j.seq))
+		capture := &capWriter{max: headerCapture}
+		n, j.err = streamTo(j.tmp, io.MultiWriter(h.sha, h.md5, capture), j.r)
+		if j.err != nil {
+			os.Remove(j.tmp)
+			j.tmp = ""
+			return
+		}
+		head = capture.buf
+		h.sha.Sum(j.sum[:0])
 	}
 	if n == 0 {
-		return nil, errors.New("message has no bytes")
+		j.err = errors.New("message has no bytes")
+		return
 	}
-	var sum [32]byte
-	e.sha.Sum(sum[:0])
-	shaHex := hex.EncodeToString(sum[:])
-
-	h, _, _ := rfc5322.Parse(e.capture.buf)
-	s := rfc5322.Summarize(h)
+	shaHex := hex.EncodeToString(j.sum[:])
+	hdr, _, _ := rfc5322.Parse(head)
+	s := rfc5322.Summarize(hdr)
 	rec := &Record{
 		SHA256:    shaHex,
-		MD5:       hexSum(e.md5),
+		MD5:       hexSum(h.md5),
 		Size:      n,
 		MessageID: s.MessageID,
 		Subject:   s.Subject,
@@ -243,38 +371,99 @@ func (e *Exporter) write(m *formats.Message) (*Record, error) {
 	if m.Size >= 0 && m.Size != n {
 		rec.Warnings = append(rec.Warnings, fmt.Sprintf("reader announced %d bytes but gave %d", m.Size, n))
 	}
-	if len(h) == 0 {
+	if len(hdr) == 0 {
 		rec.Warnings = append(rec.Warnings, "no header fields at the start of the message")
 	}
 	if !rec.State.Valid() {
 		rec.Warnings = append(rec.Warnings, fmt.Sprintf("reader gave unknown state %q", rec.State))
 		rec.State = formats.Partial
 	}
+	j.rec = rec
+	j.dir = path.Join(MessagesDir, FolderPath(m.Folder))
+	j.name = MessageName(s.Date, s.Subject, shaHex)
+}
 
-	if prev, ok := e.written[sum]; ok {
-		rec.File, rec.Duplicate = prev, true
-		return rec, nil
+// streamTo writes r to a new file at name through w as well.
+func streamTo(name string, w io.Writer, r io.Reader) (int64, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return 0, err
 	}
-	dir := path.Join(MessagesDir, FolderPath(m.Folder))
-	name := MessageName(s.Date, s.Subject, shaHex)
-	rel := path.Join(dir, name)
-	for i := 2; e.names[rel]; i++ {
-		rel = path.Join(dir, strings.TrimSuffix(name, ".eml")+fmt.Sprintf("_%d.eml", i))
+	bw := bufio.NewWriterSize(f, 256<<10)
+	n, err := io.Copy(io.MultiWriter(bw, w), r)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if !e.dirs[dir] {
-		if err := os.MkdirAll(filepath.Join(e.out, filepath.FromSlash(dir)), 0o755); err != nil {
-			return nil, err
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// commit names and places one processed message and logs it.
+func (e *Exporter) commit(j *job) {
+	e.commitMu.Lock()
+	defer func() {
+		e.commitMu.Unlock()
+		if j.buf != nil {
+			e.budget.release(j.buf.Len())
+			bufPool.Put(j.buf)
+			j.buf = nil
 		}
-		e.dirs[dir] = true
+		e.drained.L.Lock()
+		e.done++
+		e.drained.Broadcast()
+		e.drained.L.Unlock()
+	}()
+	if j.err == nil {
+		j.err = e.place(j)
 	}
-	if err := os.Rename(tmpName, filepath.Join(e.out, filepath.FromSlash(rel))); err != nil {
-		return nil, err
+	if j.err != nil {
+		if j.tmp != "" {
+			os.Remove(j.tmp)
+		}
+		j.in.Failed++
+		j.in.addProblem(fmt.Errorf("%s: %s: message could not be written: %w", j.m.Evidence, j.m.Chain, j.err))
+		return
 	}
-	removeTmp = false
-	e.written[sum] = rel
+	j.in.count(j.rec)
+	if err := e.prov.add(j.rec, j.m.Evidence); err != nil {
+		j.in.addProblem(fmt.Errorf("provenance log: %w", err))
+	}
+}
+
+// place moves the message's temporary file to its name, or marks it a
+// duplicate of the file already written with the same bytes.
+func (e *Exporter) place(j *job) error {
+	if prev, ok := e.written[j.sum]; ok {
+		if j.tmp != "" {
+			os.Remove(j.tmp)
+		}
+		j.rec.File, j.rec.Duplicate = prev, true
+		return nil
+	}
+	if j.tmp == "" {
+		return errors.New("message was not written") // cannot happen: not a duplicate
+	}
+	rel := path.Join(j.dir, j.name)
+	for i := 2; e.names[rel]; i++ {
+		rel = path.Join(j.dir, strings.TrimSuffix(j.name, ".eml")+fmt.Sprintf("_%d.eml", i))
+	}
+	if !e.dirs[j.dir] {
+		if err := os.MkdirAll(filepath.Join(e.out, filepath.FromSlash(j.dir)), 0o755); err != nil {
+			return err
+		}
+		e.dirs[j.dir] = true
+	}
+	if err := renameFile(j.tmp, filepath.Join(e.out, filepath.FromSlash(rel))); err != nil {
+		return err
+	}
+	j.tmp = ""
+	e.written[j.sum] = rel
+	e.committed.Store(j.sum, struct{}{})
 	e.names[rel] = true
-	rec.File = rel
-	return rec, nil
+	j.rec.File = rel
+	return nil
 }
 
 // Close finishes the provenance log and writes summary.json.
@@ -283,6 +472,11 @@ func (e *Exporter) Close() error {
 		return nil
 	}
 	e.closed = true
+	e.drain()
+	close(e.jobs)
+	e.workers.Wait()
+	close(e.results)
+	e.committer.Wait()
 	err := e.prov.close()
 	os.RemoveAll(filepath.Join(e.out, tmpDir))
 	if serr := e.writeSummary(); err == nil {

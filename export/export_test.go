@@ -76,7 +76,7 @@ func TestExportWritesFilesLogAndSummary(t *testing.T) {
 	ex.BeginInput(ev, "mbox")
 	for _, m := range []*formats.Message{msg(m1, "Inbox", "Projects"), msg(m2, "Inbox"), msg(m1, "Archive")} {
 		m.Evidence = ev
-		if _, err := ex.Add(m); err != nil {
+		if err := ex.Add(m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -221,7 +221,7 @@ func TestExportHostileNames(t *testing.T) {
 		c := "Subject: ../../" + strings.Repeat("x", i) + "\x00/\\evil\nMessage-ID: <" + string(rune('a'+i)) + "@x>\n\nb\n"
 		m := msg(c, f...)
 		m.Evidence = ev
-		if _, err := ex.Add(m); err != nil {
+		if err := ex.Add(m); err != nil {
 			t.Fatalf("folder %q: %v", f, err)
 		}
 	}
@@ -269,5 +269,34 @@ func TestSafeElem(t *testing.T) {
 	}
 	if got := SafeElem(strings.Repeat("é", 100), 0); len(got) > maxElem {
 		t.Errorf("too long: %d bytes", len(got))
+	}
+}
+
+// Messages too big to buffer are streamed, and keep their place in the log.
+func TestExportStreamsBigMessages(t *testing.T) {
+	ev := evidenceFile(t, "e")
+	out := filepath.Join(t.TempDir(), "out")
+	ex, err := Create(out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := "Message-ID: <big@x>\nSubject: big\n\n" + strings.Repeat("0123456789abcde\n", (maxBuffered/16)+100)
+	ex.BeginInput(ev, "mbox")
+	for _, c := range []string{m1, big, m2, big} {
+		m := msg(c, "A")
+		m.Evidence = ev
+		if err := ex.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex.EndInput(nil)
+	ex.Close()
+	recs := readLog(t, out)
+	if len(recs) != 4 || recs[0].MessageID != "<one@example.com>" || recs[1].MessageID != "<big@x>" || recs[2].MessageID != "<two@example.com>" || !recs[3].Duplicate {
+		t.Fatalf("log order or dedupe wrong: %+v", recs)
+	}
+	b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(recs[1].File)))
+	if err != nil || string(b) != big || recs[1].SHA256 != sha256hex(big) {
+		t.Errorf("big message not written intact (%d bytes, %v)", len(b), err)
 	}
 }

@@ -90,7 +90,7 @@ func recoverInput(stderr io.Writer, ex *export.Exporter, in string) bool {
 		m, err := src.Next()
 		if m != nil {
 			n++
-			if _, werr := ex.Add(m); werr != nil {
+			if werr := ex.Add(m); werr != nil {
 				fmt.Fprintf(stderr, "mailsalvage: %s: %s: %v\n", m.Evidence, m.Chain, werr)
 			}
 		}

@@ -32,8 +32,9 @@
 // count larger than what the file holds makes the message Partial, taken up
 // to the property list or the end of the file; a count that ends before the
 // property list keeps the bytes in between as message; a missing or
-// unreadable property list is a warning. Damage (Partial) is reported
-// before the deleted flag, which stays visible in Attrs.
+// unreadable property list is a warning. A message both damaged and
+// flagged deleted is Deleted (see formats.State); the damage stays in its
+// warnings.
 //
 // A .partial.emlx stores the data of its larger MIME parts outside the
 // message, in <mailbox>/Attachments/<message number>/<IMAP part
