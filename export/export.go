@@ -110,8 +110,8 @@ type Exporter struct {
 	seq       uint64 // jobs issued
 	drained   *sync.Cond
 	done      uint64              // jobs committed, under drained.L
-	committed sync.Map            // [32]byte -> struct{}: hashes already written
 	commitMu  sync.Mutex          // one commit at a time
+	writtenMu sync.RWMutex        // written is read by workers, changed by commits
 	written   map[[32]byte]string // content hash -> file relative to OUT
 	names     map[string]bool     // files written, relative to OUT
 	dirs      map[string]bool     // directories already created
@@ -323,7 +323,10 @@ func (e *Exporter) process(j *job, h *hashers) {
 		h.md5.Write(b)
 		head, n = b[:min(len(b), headerCapture)], int64(len(b))
 		h.sha.Sum(j.sum[:0])
-		if _, dup := e.committed.Load(j.sum); !dup && n > 0 {
+		e.writtenMu.RLock()
+		_, dup := e.written[j.sum]
+		e.writtenMu.RUnlock()
+		if !dup && n > 0 {
 			j.tmp = filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", j.seq))
 			if err := writeNew(j.tmp, b); err != nil {
 				j.tmp, j.err = "", err
@@ -459,8 +462,9 @@ func (e *Exporter) place(j *job) error {
 		return err
 	}
 	j.tmp = ""
+	e.writtenMu.Lock()
 	e.written[j.sum] = rel
-	e.committed.Store(j.sum, struct{}{})
+	e.writtenMu.Unlock()
 	e.names[rel] = true
 	j.rec.File = rel
 	return nil

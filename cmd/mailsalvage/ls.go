@@ -16,6 +16,9 @@ import (
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
+// tableBlock is how many rows the table aligns at a time.
+const tableBlock = 1000
+
 // lsEntry is one line of `ls --json`.
 type lsEntry struct {
 	Input     string            `json:"input"`
@@ -82,6 +85,9 @@ func runLs(stdout, stderr io.Writer, inputs []string, asJSON bool) error {
 				} else {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cell(e.Folder, 30), e.State, cell(shortDate(e.Date), 16),
 						cell(e.From, 30), cell(e.Subject, 50), e.Locator)
+					if n%tableBlock == 0 {
+						tw.Flush() // keep memory bounded on huge inputs
+					}
 				}
 			}
 			if err == nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
 // scanBody walks the body lines of a message from p and returns where the
@@ -130,7 +132,9 @@ func (s *Scanner) damage(sp *Span, body, p, np int64, ln []byte, afterBlank bool
 	q := np
 	for q < s.size {
 		l2, n2, _ := s.line(q)
-		if !damaged(l2) {
+		// right after damage, even a line with one stray control byte or
+		// mostly non-UTF-8 high bytes is more of it
+		if !damaged(l2) && !binaryish(l2) {
 			break
 		}
 		lastStart, lastLine = q, append(lastLine[:0], l2...)
@@ -150,9 +154,10 @@ func (s *Scanner) damage(sp *Span, body, p, np int64, ln []byte, afterBlank bool
 		return first, st, !afterBlank, true
 	}
 	// the line after the damage may still begin with noise that was too
-	// thin to count as damage ("\xa6.,From - Mon Jun ...")
+	// thin to count as damage ("\xa6.,From - Mon Jun ..."): a dated From
+	// line with a header after it, right after damage, is a separator
 	if ln, _, _ := s.line(q); len(ln) > 0 {
-		if j := bytes.Index(ln, fromPrefix); j > 0 && binaryish(ln[:j]) {
+		if j := bytes.Index(ln, fromPrefix); j > 0 && (binaryish(ln[:j]) || hasDate(ln[j:])) {
 			if st := s.startAt(q+int64(j), ctxDamage); st != nil && st.found == FoundSeparator {
 				s.noteDamage(sp, first, st.sep)
 				return first, st, !afterBlank, true
@@ -160,6 +165,13 @@ func (s *Scanner) damage(sp *Span, body, p, np int64, ln []byte, afterBlank bool
 		}
 	}
 	s.dmgNote, s.dmgStart = len(sp.Partial), first
+	// a hole that swallowed a separator and the first header lines leaves
+	// the rest of a header behind it, starting mid-field: a few fragment
+	// lines, then fields to an empty line
+	if st := s.headerRest(q); st != nil {
+		s.noteDamage(sp, first, st.sep)
+		return first, st, !afterBlank, true
+	}
 	sp.Partial = append(sp.Partial, fmt.Sprintf("%d bytes of damaged data (NUL or control bytes) at 0x%x inside the message", q-first, first))
 	s.skip = q
 	return 0, nil, false, false
@@ -235,6 +247,33 @@ func (s *Scanner) startInTail(p int64, line []byte) *start {
 		if st := s.startAt(p+int64(t+j), ctxDamage); st != nil && st.found == FoundSeparator {
 			return st
 		}
+	}
+	return nil
+}
+
+// headerRest looks for the surviving part of a header section within the
+// first few lines after damage at q: up to maxFragment lines that are not
+// field lines (the cut-off end of a field), then a complete block of
+// fields with trace fields among them. The fragment lines are left out of
+// the message (they belong to a field whose name is lost).
+func (s *Scanner) headerRest(q int64) *start {
+	const maxFragment = 6
+	p := q
+	for i := 0; i < maxFragment && p < s.size; i++ {
+		ln, next, _ := s.line(p)
+		if len(ln) == 0 {
+			return nil // an empty line: body text follows, not a header
+		}
+		if i > 0 {
+			if _, ok := rfc5322.FieldName(ln); ok {
+				blk := rfc5322.Examine(s.w.at(p, blockLookahead), blockLookahead)
+				if blk.Complete && blk.Trace >= 2 && blk.Known >= 3 && blk.Transport {
+					return &start{sep: p, start: p, found: FoundAfterDamage}
+				}
+				return nil
+			}
+		}
+		p = next
 	}
 	return nil
 }

@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
@@ -105,39 +105,13 @@ func TestCorpusMime4jSplit(t *testing.T) {
 	}
 }
 
-// plantable returns real messages from the corpus: complete header,
-// a Message-ID, no NUL, not too big, unique IDs.
+// plantable returns real messages from the corpus as synth.Messages.
 func plantable(t *testing.T, limit int) []synth.Message {
 	t.Helper()
 	var msgs []synth.Message
-	seen := map[string]bool{}
-	files := corpus.Files(t, "eml")
-	sort.Strings(files)
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil || len(b) == 0 || len(b) > 200<<10 || bytes.IndexByte(b, 0) >= 0 {
-			continue
-		}
-		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-		if isFrom(b) || b[0] == '\n' {
-			continue
-		}
-		blk := rfc5322.Examine(b, 0)
-		if !blk.Complete || !blk.HasMsgID {
-			continue
-		}
-		s, _, _ := rfc5322.ReadSummary(bytes.NewReader(b))
-		if s.MessageID == "" || seen[s.MessageID] || !bytes.Contains(b, []byte("\nMessage-ID: "+s.MessageID+"\n")) {
-			continue
-		}
-		seen[s.MessageID] = true
-		msgs = append(msgs, synth.Message{ID: s.MessageID, Subject: s.Subject, Date: s.Date, Bytes: b})
-		if len(msgs) == limit {
-			break
-		}
-	}
-	if len(msgs) < 50 {
-		t.Skipf("only %d plantable corpus messages", len(msgs))
+	for i, m := range corpus.Messages(t, limit, 50) {
+		date := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
+		msgs = append(msgs, synth.Message{ID: m.ID, Bytes: m.Bytes, Date: date})
 	}
 	return msgs
 }
@@ -161,36 +135,57 @@ func TestCorpusPlanted(t *testing.T) {
 		}
 	}
 
-	rng := rand.New(rand.NewPCG(11, 12))
-	damaged := data
-	// back to front: garbage runs, NUL holes between messages, mangled and
-	// missing separators, then a truncated last message
-	for k := len(placed) - 2; k > 0; k-- {
-		p := placed[k]
-		switch k % 10 {
-		case 1:
-			damaged = synth.Insert(damaged, p.Sep, synth.Garbage(rng, 100+rng.IntN(2000)))
-		case 3:
-			damaged = synth.Replace(damaged, p.Sep, []byte("Fr\x00m"))
-		case 5:
-			damaged = synth.Cut(damaged, p.Sep, p.Start-p.Sep)
-		case 7:
-			damaged = synth.Insert(damaged, p.Sep, make([]byte, 512+rng.IntN(4096)))
+	// damaged copies, several seeds: back to front, garbage runs, NUL
+	// holes between messages, mangled and missing separators, then a
+	// truncated last message
+	worst := 1.0
+	for seed := uint64(0); seed < 8; seed++ {
+		rng := rand.New(rand.NewPCG(11, seed))
+		damaged := data
+		for k := len(placed) - 2; k > 0; k-- {
+			p := placed[k]
+			switch (k + int(seed)) % 10 {
+			case 1:
+				damaged = synth.Insert(damaged, p.Sep, synth.Garbage(rng, 20+rng.IntN(3000)))
+			case 3:
+				damaged = synth.Replace(damaged, p.Sep+int64(rng.IntN(4)), []byte{byte(rng.IntN(32))})
+			case 5:
+				damaged = synth.Cut(damaged, p.Sep, p.Start-p.Sep)
+			case 7:
+				damaged = synth.Insert(damaged, p.Sep, make([]byte, 512+rng.IntN(4096)))
+			case 8:
+				// a hole that eats the end of the previous message too
+				damaged = synth.Zero(damaged, p.Sep-int64(rng.IntN(200)), int64(300+rng.IntN(200)))
+			}
 		}
-	}
-	damaged = damaged[:len(damaged)-len(placed[len(placed)-1].Want)/2]
-	checkAccounting(t, damaged)
-	out, _ = readAll(t, damaged)
-	idx := recovered(t, out, placed)
-	found := map[int]bool{}
-	for _, j := range idx {
-		if j >= 0 {
-			found[j] = true
+		damaged = damaged[:len(damaged)-len(placed[len(placed)-1].Want)/2]
+		checkAccounting(t, damaged)
+		out, _ = readAll(t, damaged)
+		idx := recovered(t, out, placed)
+		found := map[int]bool{}
+		for _, j := range idx {
+			if j >= 0 {
+				found[j] = true
+			}
 		}
+		// messages whose Message-ID line the damage left alone must all
+		// come back; the others may be found by what is left of them
+		survivors, back := 0, 0
+		for j, p := range placed {
+			if bytes.Contains(damaged, []byte("Message-ID: "+p.ID)) {
+				survivors++
+				if found[j] {
+					back++
+				}
+			}
+		}
+		recall := float64(back) / float64(survivors)
+		t.Logf("seed %d: %d of %d recovered (%.1f%%); of the %d whose Message-ID survived, %d (%.1f%%); %d outputs",
+			seed, len(found), len(placed), 100*float64(len(found))/float64(len(placed)), survivors, back, 100*recall, len(out))
+		worst = min(worst, recall)
 	}
-	recall := float64(len(found)) / float64(len(placed))
-	t.Logf("damaged: %d of %d recovered (%.1f%%), %d outputs", len(found), len(placed), 100*recall, len(out))
-	if recall < 0.97 {
-		t.Errorf("recall %.3f < 0.97", recall)
+	recall := worst
+	if recall < 0.99 {
+		t.Errorf("recall of surviving messages %.3f < 0.99", recall)
 	}
 }

@@ -1,6 +1,10 @@
 package mbox
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
+)
 
 var fromPrefix = []byte("From ")
 
@@ -35,11 +39,14 @@ func digit(c byte) bool { return c >= '0' && c <= '9' }
 
 // mangledFrom reports whether line is a separator line with damaged bytes
 // in its "From " prefix ("Fr\x00m - Mon Jan ...", "Frmo ...", "rom ..."):
-// it must still carry a From line date and at least three of the five
-// prefix bytes. The caller also requires a header to follow.
+// four of the five prefix bytes, or three (or the prefix shifted by a lost
+// byte) and a From line date. The caller also requires a header to follow.
 func mangledFrom(line []byte) bool {
 	if len(line) < 10 || len(line) > 512 || isFrom(line) {
 		return false
+	}
+	if _, field := rfc5322.FieldName(line); field {
+		return false // "From: ..." is a header field, not a separator
 	}
 	same := 0
 	for i := 0; i < 5; i++ {
@@ -53,5 +60,7 @@ func mangledFrom(line []byte) bool {
 			shifted++
 		}
 	}
-	return (same >= 3 || shifted == 4) && hasDate(line[4:])
+	// one broken byte leaves the line recognizable without its date;
+	// with more, the date must vouch for it
+	return same >= 4 || (same >= 3 || shifted == 4) && hasDate(line[4:])
 }

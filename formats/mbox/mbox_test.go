@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/mailsalvage/mailsalvage/formats"
-	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
 
@@ -146,30 +145,50 @@ func firstDiff(a, b []byte) string {
 	return fmt.Sprintf("at byte %d (lengths %d, %d):\n got  %q\n want %q", i, len(a), len(b), a[lo:min(len(a), i+40)], b[lo:min(len(b), i+40)])
 }
 
-// recovered returns the index of the placed message each output holds, by
-// its Message-ID in the header, and -1 for outputs holding none. It fails
-// the test when an output holds the start of two placed messages (glued).
+// recovered returns the index of the placed message each output holds,
+// and -1 for outputs holding none. An output holds a placed message when it
+// contains its signature (for Thunderbird mboxes that starts with the
+// X-Mozilla-* fields the mbox added, which a copy of the message attached
+// to another does not have), or else when its header carries the
+// message's Message-ID. It fails the test when an output holds
+// the start of two placed messages (glued).
 func recovered(t *testing.T, out []got, placed []synth.Placed) []int {
 	t.Helper()
 	idx := make([]int, len(out))
 	for i, g := range out {
 		idx[i] = -1
-		h, _, _ := rfc5322.Parse(g.bytes)
 		for j, p := range placed {
-			if bytes.Contains(g.bytes, []byte("\nMessage-ID: "+p.ID+"\n")) || bytes.Contains(g.bytes, []byte("\nMessage-ID: "+p.ID+"\r\n")) {
-				if id, _ := h.Get("Message-ID"); strings.TrimSpace(string(id)) == p.ID {
-					// the message itself
-				} else if bytes.Contains(g.bytes, []byte("Content-Type: message/rfc822")) || bytes.Contains(g.bytes, []byte("rfc822-headers")) {
-					continue // carried as an attachment
-				}
+			if bytes.Contains(g.bytes, signature(p)) {
 				if idx[i] >= 0 {
 					t.Errorf("output %d (%s) holds messages %d and %d: glued", i, g.m.Chain, idx[i], j)
 				}
 				idx[i] = j
 			}
 		}
+		if idx[i] >= 0 {
+			continue
+		}
+		head := g.bytes
+		if k := bytes.Index(head, []byte("\n\n")); k >= 0 {
+			head = head[:k+1]
+		}
+		for j, p := range placed {
+			if bytes.Contains(head, []byte("Message-ID: "+p.ID+"\n")) || bytes.Contains(head, []byte("Message-ID: "+p.ID+"\r\n")) {
+				idx[i] = j
+			}
+		}
 	}
 	return idx
+}
+
+// signature is a placed message as stored from its first byte through
+// its Message-ID line (the first 200 bytes if it has none): unique, and
+// starting with what the mbox writer added.
+func signature(p synth.Placed) []byte {
+	if k := bytes.Index(p.Want, []byte("Message-ID: "+p.ID)); k >= 0 {
+		return p.Want[:k+len("Message-ID: "+p.ID)]
+	}
+	return p.Want[:min(len(p.Want), 200)]
 }
 
 func TestDamage(t *testing.T) {
@@ -319,13 +338,17 @@ func TestEmbeddedAndBouncesNotSplit(t *testing.T) {
 		"Return-Path: <alice@example.org>\nReceived: from client by mx.example.org; Sun, 6 Jan 2019 09:00:00 +0000\n" +
 		"Date: Sun, 6 Jan 2019 09:00:00 +0000\nFrom: alice@example.org\nTo: bob@nowhere.example\n" +
 		"Subject: hello\nMessage-ID: <orig2@example.org>\n\n--B--\n\n"
-	data := []byte(bounce + report)
+	quoted := "From alice@example.org Mon Jan  7 12:00:00 2019\n" +
+		"Date: Mon, 7 Jan 2019 12:00:00 +0000\nFrom: alice@example.org\nSubject: fwd\nMessage-ID: <q1@example.org>\n\n" +
+		"See below.\n\nFrom: Bob <bob@example.org>\nTo: Alice <alice@example.org>\nDate: Sun, 6 Jan 2019 09:00:00 +0000\n" +
+		"Subject: hello\n\nHello Alice.\n\n"
+	data := []byte(bounce + report + quoted)
 	out, _ := readAll(t, data)
-	if len(out) != 2 {
+	if len(out) != 3 {
 		for _, g := range out {
 			t.Logf("%s: %.60q", g.m.Chain, g.bytes)
 		}
-		t.Fatalf("got %d messages, want 2 (a bounce quoting its original, a report with rfc822 headers)", len(out))
+		t.Fatalf("got %d messages, want 3 (a bounce quoting its original, a report with rfc822 headers, a quoted header block)", len(out))
 	}
 	// and the generator's message/rfc822 forwards survive a lost separator
 	msgs := gen(8, 9) // message 4 and 8 carry message/rfc822 parts
@@ -368,6 +391,8 @@ func TestMatch(t *testing.T) {
 		{"Received: x\nFrom: a\nSubject: s\n\nFrom the desk of the editor: hello\n", false},
 		{"\x7fELF\x02\x01\x01\x00", false},
 		{"Dear Sir,\n\nFrom what I hear...\n", false},
+		{"Frxm - Mon Jan  1 00:00:00 2001\nX-Mozilla-Status: 0001\n", true},
+		{"From: alice@example.com\nTo: bob@example.com\n", false},
 	}
 	for _, c := range cases {
 		got := Match(&formats.Probe{Head: []byte(c.head)}) > 0

@@ -186,6 +186,9 @@ func (s *Scanner) startAt(p int64, ctx int) *start {
 		return &start{sep: p, start: next, line: clip(ln), found: FoundMangledSeparator}
 	}
 	if _, ok := rfc5322.FieldName(ln); !ok {
+		if ctx == ctxBlank || ctx == ctxResync {
+			return s.brokenSeparator(p, ln, next)
+		}
 		return nil
 	}
 	blk := rfc5322.Examine(s.w.at(p, blockLookahead), blockLookahead)
@@ -202,6 +205,34 @@ func (s *Scanner) startAt(p int64, ctx int) *start {
 		if blk.LooksLikeMessage() {
 			return &start{sep: p, start: p, found: FoundHeaderScan}
 		}
+	}
+	return nil
+}
+
+// brokenSeparator recognizes a separator line broken beyond recognition
+// (a byte turned into a line break: "Fro" / " - Mon Jan ...") by what
+// follows it: one or two short lines that are not text a person wrote,
+// then a convincing header block that starts with a field messages
+// start with (X-Mozilla-Status, Return-Path, Received, Delivered-To...).
+func (s *Scanner) brokenSeparator(p int64, ln []byte, next int64) *start {
+	const maxJunk = 2
+	q, junk := next, ln
+	for i := 0; i < maxJunk; i++ {
+		if len(junk) == 0 || len(junk) > 100 || introducing(junk) {
+			return nil
+		}
+		if q >= s.size {
+			return nil
+		}
+		l2, n2, _ := s.line(q)
+		if _, ok := rfc5322.FieldName(l2); ok {
+			blk := rfc5322.Examine(s.w.at(q, blockLookahead), blockLookahead)
+			if blk.LooksLikeMessage() && firstFields[blk.FirstName] {
+				return &start{sep: p, start: q, line: clip(s.w.at(p, int(q-p))[:q-p-1]), found: FoundMangledSeparator}
+			}
+			return nil
+		}
+		q, junk = n2, l2
 	}
 	return nil
 }
@@ -276,6 +307,13 @@ func (s *Scanner) scanMessage(sp *Span) {
 		hb = hb[:headerLookahead]
 	}
 	h, hn, complete := rfc5322.Parse(hb)
+	if cut := firstDamagedLine(hb[:hn]); cut >= 0 {
+		// a hole or garbage inside the header: the header ends there and
+		// the body scan deals with the damage (what follows may be the
+		// rest of another message's header)
+		h, _, _ = rfc5322.Parse(hb[:cut])
+		hn, complete = cut, false
+	}
 	sp.Header, sp.HeaderComplete = h, complete
 	body := sp.Start + int64(hn)
 
@@ -322,6 +360,24 @@ func (s *Scanner) scanMessage(sp *Span) {
 	if next == nil && end == s.size && end > sp.Start && s.byteAt(end-1) != '\n' {
 		sp.Partial = append(sp.Partial, "file ends in the middle of a line")
 	}
+}
+
+// firstDamagedLine returns the offset of the first damaged line in b, or -1.
+func firstDamagedLine(b []byte) int {
+	if bad, _ := countBad(b); bad == 0 {
+		return -1
+	}
+	for off := 0; off < len(b); {
+		ln, n := b[off:], len(b)-off
+		if i := bytes.IndexByte(ln, '\n'); i >= 0 {
+			ln, n = ln[:i], i+1
+		}
+		if damaged(ln) {
+			return off
+		}
+		off += n
+	}
+	return -1
 }
 
 // byteAt returns the file byte at p (0 on error).
@@ -408,7 +464,12 @@ func (s *Scanner) introduced(p int64) bool {
 	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
 		b = b[i+1:]
 	}
-	l := strings.ToLower(string(b))
+	return introducing(b)
+}
+
+// introducing reports whether a line announces a quoted message.
+func introducing(line []byte) bool {
+	l := strings.ToLower(string(line))
 	for _, ph := range introPhrases {
 		if strings.Contains(l, ph) {
 			return true

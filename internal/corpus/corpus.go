@@ -4,9 +4,13 @@
 package corpus
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
+
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
 // Root returns the corpus folder, or "" when there is none.
@@ -64,5 +68,52 @@ func Files(tb testing.TB, sub string) []string {
 		}
 		return nil
 	})
+	return out
+}
+
+// Message is a real message from the corpus.
+type Message struct {
+	Path  string // file it came from
+	ID    string // its Message-ID, brackets kept
+	Bytes []byte // LF line endings
+}
+
+// Messages returns up to limit real messages from the corpus's eml folder
+// that a test can plant into mailboxes: a complete header with one
+// Message-ID field (each ID once), no NUL byte, at most 200 KiB, not starting
+// with an mbox "From " line. It skips the test when there are fewer than
+// min.
+func Messages(tb testing.TB, limit, min int) []Message {
+	tb.Helper()
+	files := Files(tb, "eml")
+	sort.Strings(files)
+	var out []Message
+	seen := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || len(b) == 0 || len(b) > 200<<10 || bytes.IndexByte(b, 0) >= 0 {
+			continue
+		}
+		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		if bytes.HasPrefix(b, []byte("From ")) || b[0] == '\n' {
+			continue
+		}
+		blk := rfc5322.Examine(b, 0)
+		if !blk.Complete || !blk.HasMsgID {
+			continue
+		}
+		s, h, _ := rfc5322.ReadSummary(bytes.NewReader(b))
+		if len(h.Values("Message-ID")) != 1 || seen[s.MessageID] || !bytes.Contains(b, []byte("\nMessage-ID: "+s.MessageID+"\n")) {
+			continue
+		}
+		seen[s.MessageID] = true
+		out = append(out, Message{Path: f, ID: s.MessageID, Bytes: b})
+		if len(out) == limit {
+			break
+		}
+	}
+	if len(out) < min {
+		tb.Skipf("only %d plantable corpus messages", len(out))
+	}
 	return out
 }
