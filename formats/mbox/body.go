@@ -182,25 +182,30 @@ func (s *Scanner) damage(sp *Span, body, p, np int64, ln []byte, afterBlank bool
 // bytes above 0x7f without being UTF-8, belong to it. It looks back at
 // most 64 KiB and never before floor.
 func (s *Scanner) extendBack(p, floor int64) int64 {
-	n := min(p-floor, 64<<10)
-	if n <= 0 {
-		return p
-	}
-	b := make([]byte, n)
-	if _, err := s.w.r.ReadAt(b, p-n); err != nil && err != io.EOF {
-		return p
-	}
-	// b ends with the newline before p (or p is mid-line after a piece)
-	end := len(b)
-	for end > 0 {
-		i := bytes.LastIndexByte(b[:end-1], '\n') + 1 // start of the line ending at end
-		line := b[i:end]
-		if !binaryish(bytes.TrimRight(line, "\r\n")) {
-			break
+	// read back 1 KiB, and more only while every line in it is noise
+	for size := int64(1 << 10); ; size *= 8 {
+		n := min(p-floor, size, 64<<10)
+		if n <= 0 {
+			return p
 		}
-		end = i
+		b := make([]byte, n)
+		if _, err := s.w.r.ReadAt(b, p-n); err != nil && err != io.EOF {
+			return p
+		}
+		// b ends with the newline before p (or p is mid-line after a piece)
+		end := len(b)
+		for end > 0 {
+			i := bytes.LastIndexByte(b[:end-1], '\n') + 1 // start of the line ending at end
+			line := b[i:end]
+			if !binaryish(bytes.TrimRight(line, "\r\n")) {
+				break
+			}
+			end = i
+		}
+		if end > 0 || n == p-floor || n == 64<<10 {
+			return p - int64(len(b)-end)
+		}
 	}
-	return p - int64(len(b)-end)
 }
 
 // binaryish reports whether a short line is more likely noise than text.

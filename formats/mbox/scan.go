@@ -256,6 +256,14 @@ func (s *Scanner) find(p int64, ctx int) *start {
 			if st := s.startInTail(p, ln); st != nil {
 				return st
 			}
+		} else if _, ok := rfc5322.FieldName(ln); ok {
+			// a run of field lines that is no message start: no line
+			// inside it starts one either (each would end at the same
+			// place with fewer fields), so skip the run, keeping the scan
+			// linear on long runs of "Name: value" lines
+			if blk := rfc5322.Examine(s.w.at(p, blockLookahead), blockLookahead); blk.Len > 0 {
+				next = max(next, p+int64(blk.Len))
+			}
 		}
 		if s.w.err != nil {
 			return nil
