@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -109,12 +110,11 @@ type Exporter struct {
 	budget    *budget
 	seq       uint64 // jobs issued
 	drained   *sync.Cond
-	done      uint64              // jobs committed, under drained.L
-	commitMu  sync.Mutex          // one commit at a time
-	writtenMu sync.RWMutex        // written is read by workers, changed by commits
-	written   map[[32]byte]string // content hash -> file relative to OUT
-	names     map[string]bool     // files written, relative to OUT
-	dirs      map[string]bool     // directories already created
+	done      uint64          // jobs committed, under drained.L
+	commitMu  sync.Mutex      // one commit at a time
+	writtenMu sync.RWMutex    // written is read by workers, changed by commits
+	written   *fileIndex      // content hash -> file relative to OUT
+	dirs      map[string]bool // directories already created
 }
 
 // ErrOutNotEmpty is returned by Create for an OUT that already has files.
@@ -149,14 +149,18 @@ func Create(out string, opt Options) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	idx, err := newFileIndex(filepath.Join(out, tmpDir, "index"))
+	if err != nil {
+		return nil, err
+	}
 	n := max(2, runtime.GOMAXPROCS(0))
 	e := &Exporter{
 		out: out, opt: opt, started: opt.Now(), prov: p,
 		jobs: make(chan *job, 2*n), results: make(chan *job, 2*n),
 		budget:  newBudget(maxInFlight),
 		drained: sync.NewCond(new(sync.Mutex)),
-		written: make(map[[32]byte]string), names: make(map[string]bool),
-		dirs: map[string]bool{"": true},
+		written: idx,
+		dirs:    map[string]bool{"": true},
 	}
 	for i := 0; i < n; i++ {
 		e.workers.Add(1)
@@ -324,7 +328,7 @@ func (e *Exporter) process(j *job, h *hashers) {
 		head, n = b[:min(len(b), headerCapture)], int64(len(b))
 		h.sha.Sum(j.sum[:0])
 		e.writtenMu.RLock()
-		_, dup := e.written[j.sum]
+		dup := e.written.has(j.sum)
 		e.writtenMu.RUnlock()
 		if !dup && n > 0 {
 			j.tmp = filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", j.seq))
@@ -438,7 +442,10 @@ func (e *Exporter) commit(j *job) {
 // place moves the message's temporary file to its name, or marks it a
 // duplicate of the file already written with the same bytes.
 func (e *Exporter) place(j *job) error {
-	if prev, ok := e.written[j.sum]; ok {
+	if prev, ok, err := e.written.lookup(j.sum); ok {
+		if err != nil {
+			return err
+		}
 		if j.tmp != "" {
 			os.Remove(j.tmp)
 		}
@@ -448,26 +455,53 @@ func (e *Exporter) place(j *job) error {
 	if j.tmp == "" {
 		return errors.New("message was not written") // cannot happen: not a duplicate
 	}
-	rel := path.Join(j.dir, j.name)
-	for i := 2; e.names[rel]; i++ {
-		rel = path.Join(j.dir, strings.TrimSuffix(j.name, ".eml")+fmt.Sprintf("_%d.eml", i))
-	}
 	if !e.dirs[j.dir] {
 		if err := os.MkdirAll(filepath.Join(e.out, filepath.FromSlash(j.dir)), 0o755); err != nil {
 			return err
 		}
 		e.dirs[j.dir] = true
 	}
-	if err := renameFile(j.tmp, filepath.Join(e.out, filepath.FromSlash(rel))); err != nil {
-		return err
+	rel := path.Join(j.dir, j.name)
+	for i := 2; ; i++ {
+		dst := filepath.Join(e.out, filepath.FromSlash(rel))
+		err := placeFile(j.tmp, dst)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if sameContent(dst, j.sum) {
+			// left by an earlier run into this OUT (--force): keep it
+			os.Remove(j.tmp)
+			break
+		}
+		// another message has this name (same date, subject and
+		// 48-bit hash prefix): never replace it
+		rel = path.Join(j.dir, strings.TrimSuffix(j.name, ".eml")+fmt.Sprintf("_%d.eml", i))
 	}
 	j.tmp = ""
 	e.writtenMu.Lock()
-	e.written[j.sum] = rel
+	err := e.written.add(j.sum, rel)
 	e.writtenMu.Unlock()
-	e.names[rel] = true
 	j.rec.File = rel
-	return nil
+	return err
+}
+
+// sameContent reports whether the file at name has the given SHA-256.
+func sameContent(name string, sum [32]byte) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	var got [32]byte
+	h.Sum(got[:0])
+	return got == sum
 }
 
 // Close finishes the provenance log and writes summary.json.
@@ -482,6 +516,7 @@ func (e *Exporter) Close() error {
 	close(e.results)
 	e.committer.Wait()
 	err := e.prov.close()
+	e.written.close()
 	os.RemoveAll(filepath.Join(e.out, tmpDir))
 	if serr := e.writeSummary(); err == nil {
 		err = serr
@@ -514,7 +549,7 @@ func (e *Exporter) writeSummary() error {
 			s.Totals.InputsFailed++
 		}
 	}
-	s.Totals.Files = len(e.written)
+	s.Totals.Files = e.written.len()
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err

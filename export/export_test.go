@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -298,5 +299,79 @@ func TestExportStreamsBigMessages(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(recs[1].File)))
 	if err != nil || string(b) != big || recs[1].SHA256 != sha256hex(big) {
 		t.Errorf("big message not written intact (%d bytes, %v)", len(b), err)
+	}
+}
+
+// A file already at a message's name is never replaced: identical content
+// (an earlier run into the same OUT, with Force) is kept as the message's
+// file; anything else makes the message take the next free name.
+func TestExportNeverReplaces(t *testing.T) {
+	ev := evidenceFile(t, "e")
+	write := func(out string, force bool) []Record {
+		ex, err := Create(out, Options{Force: force})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex.BeginInput(ev, "mbox")
+		for _, c := range []string{m1, m2} {
+			m := msg(c, "A")
+			m.Evidence = ev
+			ex.Add(m)
+		}
+		ex.EndInput(nil)
+		ex.Close()
+		return readLog(t, out)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	first := write(out, false)
+	again := write(out, true)
+	for i := range first {
+		if again[i].File != first[i].File {
+			t.Errorf("rerun with --force: %s became %s", first[i].File, again[i].File)
+		}
+	}
+
+	out2 := filepath.Join(t.TempDir(), "out")
+	squatter := filepath.Join(out2, filepath.FromSlash(first[0].File))
+	os.MkdirAll(filepath.Dir(squatter), 0o755)
+	os.WriteFile(squatter, []byte("not the message"), 0o644)
+	recs := write(out2, true)
+	if recs[0].File == first[0].File || !strings.HasSuffix(recs[0].File, "_2.eml") {
+		t.Errorf("message placed at %s, want a _2 name beside the squatter", recs[0].File)
+	}
+	if b, _ := os.ReadFile(squatter); string(b) != "not the message" {
+		t.Errorf("existing file was replaced")
+	}
+	if b, _ := os.ReadFile(filepath.Join(out2, filepath.FromSlash(recs[0].File))); string(b) != m1 {
+		t.Errorf("message not written at its new name")
+	}
+}
+
+func TestFileIndex(t *testing.T) {
+	x, err := newFileIndex(filepath.Join(t.TempDir(), "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.close()
+	want := map[[32]byte]string{}
+	for i := 0; i < 20000; i++ { // enough to spill several times
+		sum := sha256.Sum256([]byte{byte(i), byte(i >> 8)})
+		rel := fmt.Sprintf("messages/folder %d/%s.eml", i%7, strings.Repeat("n", i%300))
+		if err := x.add(sum, rel); err != nil {
+			t.Fatal(err)
+		}
+		want[sum] = rel
+	}
+	for sum, rel := range want {
+		got, ok, err := x.lookup(sum)
+		if !ok || err != nil || got != rel {
+			t.Fatalf("lookup: %q %v %v, want %q", got, ok, err, rel)
+		}
+	}
+	if _, ok, _ := x.lookup(sha256.Sum256([]byte("absent"))); ok {
+		t.Error("found a hash never added")
+	}
+	if x.len() != len(want) {
+		t.Errorf("len %d, want %d", x.len(), len(want))
 	}
 }

@@ -15,5 +15,3 @@ func writeNew(name string, data []byte) error {
 	}
 	return err
 }
-
-func renameFile(from, to string) error { return os.Rename(from, to) }

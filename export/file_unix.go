@@ -32,12 +32,3 @@ func writeNew(name string, data []byte) error {
 	}
 	return nil
 }
-
-// renameFile moves a file into place (os.Rename also stats the target
-// first, to refuse directories; ours are always files).
-func renameFile(from, to string) error {
-	if err := syscall.Rename(from, to); err != nil {
-		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
-	}
-	return nil
-}

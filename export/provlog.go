@@ -18,7 +18,7 @@ const syncHashLimit = 32 << 20
 
 // maxPending bounds the encoded provenance lines held back waiting for a
 // background evidence hash; past it, writing waits for the hash.
-const maxPending = 16 << 20
+const maxPending = 4 << 20
 
 // evidenceHash is the SHA-256 of one evidence file, computed once.
 type evidenceHash struct {
