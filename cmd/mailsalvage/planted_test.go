@@ -135,13 +135,5 @@ func TestPlantedEndToEnd(t *testing.T) {
 
 	out2 := filepath.Join(t.TempDir(), "out")
 	runCmd(t, "recover", in, "-o", out2, "-q")
-	a, b := snapshot(t, out), snapshot(t, out2)
-	if len(a) != len(b) {
-		t.Fatalf("second run: %d files, first %d", len(b), len(a))
-	}
-	for n, v := range a {
-		if b[n] != v {
-			t.Errorf("%s differs between runs", n)
-		}
-	}
+	sameOutput(t, out, out2)
 }
