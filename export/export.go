@@ -238,10 +238,18 @@ func (e *Exporter) Add(m *formats.Message) error {
 		buf.Grow(int(m.Size))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(rc, maxBuffered+1))
-	if err != nil {
+	if err != nil && n == 0 {
 		bufPool.Put(buf)
 		e.fail(j, err)
 		return err
+	}
+	if err != nil {
+		// a read error part way (a bad sector of a failing disk): keep
+		// what was read
+		m.Warnf("read error after %d bytes, the rest of the message is lost: %v", n, err)
+		if m.State != formats.Deleted {
+			m.State = formats.Partial
+		}
 	}
 	if n > maxBuffered {
 		// too big to hold: finish what is queued, then stream it here

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -373,5 +374,39 @@ func TestFileIndex(t *testing.T) {
 	}
 	if x.len() != len(want) {
 		t.Errorf("len %d, want %d", x.len(), len(want))
+	}
+}
+
+type failingReader struct{ data string }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.data == "" {
+		return 0, errors.New("input/output error")
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// A read error part way through a message keeps what was read, as partial.
+func TestExportKeepsWhatWasRead(t *testing.T) {
+	ev := evidenceFile(t, "e")
+	out := filepath.Join(t.TempDir(), "out")
+	ex, err := Create(out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.BeginInput(ev, "mbox")
+	m := msg(m1, "A")
+	m.Evidence = ev
+	m.Open = func() (io.ReadCloser, error) { return io.NopCloser(&failingReader{data: m1[:40]}), nil }
+	if err := ex.Add(m); err != nil {
+		t.Fatal(err)
+	}
+	ex.EndInput(nil)
+	ex.Close()
+	recs := readLog(t, out)
+	if len(recs) != 1 || recs[0].State != formats.Partial || recs[0].Size != 40 || !strings.Contains(strings.Join(recs[0].Warnings, " "), "read error after 40 bytes") {
+		t.Errorf("records %+v", recs)
 	}
 }
