@@ -1,0 +1,395 @@
+package mapi
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"mime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+)
+
+// builders for test items
+
+func utf16le(s string) []byte {
+	u := utf16.Encode([]rune(s))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		binary.LittleEndian.PutUint16(b[2*i:], c)
+	}
+	return b
+}
+
+func setStr(p *Properties, id uint16, s string) {
+	p.Set(&Property{Tag: NewTag(id, PtypString), Value: utf16le(s)})
+}
+
+func setInt(p *Properties, id uint16, v int32) {
+	b := make([]byte, 4)
+	binary.LittleEndian.PutUint32(b, uint32(v))
+	p.Set(&Property{Tag: NewTag(id, PtypInteger32), Value: b})
+}
+
+func setBool(p *Properties, id uint16, v bool) {
+	b := []byte{0, 0}
+	if v {
+		b[0] = 1
+	}
+	p.Set(&Property{Tag: NewTag(id, PtypBoolean), Value: b})
+}
+
+func setTime(p *Properties, id uint16, t time.Time) {
+	ft := uint64(t.UnixNano()/100) + 116444736000000000
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, ft)
+	p.Set(&Property{Tag: NewTag(id, PtypTime), Value: b})
+}
+
+func setBin(p *Properties, id uint16, b []byte) {
+	p.Set(&Property{Tag: NewTag(id, PtypBinary), Value: b})
+}
+
+// nameID gives a named property an id in the message's map.
+func nameID(m *Message, set [16]byte, lid uint32) uint16 {
+	if m.Props.Named == nil {
+		m.Props.Named = map[uint16]NamedProperty{}
+	}
+	if id := m.Props.NamedID(set, lid, ""); id != 0 {
+		return id
+	}
+	id := uint16(0x8000 + len(m.Props.Named))
+	m.Props.Named[id] = NamedProperty{GUID: set, LID: lid}
+	return id
+}
+
+func recip(typ int32, name, addr, addrType string) *Properties {
+	p := &Properties{}
+	setInt(p, PidTagRecipientType, typ)
+	setStr(p, PidTagDisplayName, name)
+	setStr(p, PidTagEmailAddress, addr)
+	setStr(p, PidTagAddressType, addrType)
+	return p
+}
+
+var sent = time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func note(subject string) *Message {
+	m := &Message{}
+	setStr(&m.Props, PidTagMessageClass, "IPM.Note")
+	setStr(&m.Props, PidTagSubject, subject)
+	setStr(&m.Props, PidTagSenderName, "Jürgen Müller")
+	setStr(&m.Props, PidTagSenderEmailAddress, "jm@example.com")
+	setStr(&m.Props, PidTagSenderAddressType, "SMTP")
+	setTime(&m.Props, PidTagClientSubmitTime, sent)
+	setStr(&m.Props, PidTagInternetMessageId, "<abc@example.com>")
+	setStr(&m.Props, PidTagBody, "Hello plain\r\n")
+	m.Recipients = []*Properties{
+		recip(RecipTo, "Bob", "bob@example.com", "SMTP"),
+		recip(RecipCc, "Exchange User", "/O=ORG/OU=EXCHANGE/CN=RECIPIENTS/CN=EXUSER", "EX"),
+		recip(RecipBcc, "Hidden", "hidden@example.com", "SMTP"),
+	}
+	return m
+}
+
+func convertString(t *testing.T, m *Message) (string, Report) {
+	t.Helper()
+	var buf bytes.Buffer
+	rep, err := Convert(&buf, m, Options{})
+	if err != nil {
+		t.Fatalf("Convert: %v", err)
+	}
+	return buf.String(), rep
+}
+
+// leaves walks a message and returns its leaf parts' types and bodies.
+func leaves(t *testing.T, eml string) (h mail.Header, types []string, bodies map[string]string, names []string) {
+	t.Helper()
+	e, err := message.Read(strings.NewReader(eml))
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, eml)
+	}
+	h = mail.Header{Header: e.Header}
+	bodies = map[string]string{}
+	var walk func(e *message.Entity)
+	walk = func(e *message.Entity) {
+		mt, params, _ := e.Header.ContentType()
+		if mr := e.MultipartReader(); mr != nil {
+			types = append(types, mt)
+			for {
+				p, err := mr.NextPart()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatalf("part: %v", err)
+				}
+				walk(p)
+			}
+			return
+		}
+		types = append(types, mt)
+		b, _ := io.ReadAll(e.Body)
+		bodies[mt] += string(b)
+		if _, dp, err := e.Header.ContentDisposition(); err == nil && dp["filename"] != "" {
+			names = append(names, dp["filename"])
+		} else if params["name"] != "" {
+			names = append(names, params["name"])
+		}
+	}
+	walk(e)
+	return
+}
+
+func TestConvertNote(t *testing.T) {
+	m := note("Grüße aus Köln")
+	setBin(&m.Props, PidTagHtml, []byte("<html><body><p>Hello <b>html</b></p></body></html>"))
+	setInt(&m.Props, PidTagInternetCodepage, 65001)
+	eml, _ := convertString(t, m)
+	h, types, bodies, _ := leaves(t, eml)
+	if s, _ := h.Subject(); s != "Grüße aus Köln" {
+		t.Errorf("subject %q", s)
+	}
+	from, _ := h.AddressList("From")
+	if len(from) != 1 || from[0].Name != "Jürgen Müller" || from[0].Address != "jm@example.com" {
+		t.Errorf("from %v", from)
+	}
+	to, _ := h.AddressList("To")
+	if len(to) != 1 || to[0].Address != "bob@example.com" {
+		t.Errorf("to %v", to)
+	}
+	if cc := h.Get("Cc"); !strings.Contains(cc, "Exchange User") || strings.Contains(cc, "/O=ORG") {
+		t.Errorf("cc with an Exchange DN only: %q (want the name, no fake address)", cc)
+	}
+	if !strings.Contains(h.Get("Bcc"), "hidden@example.com") {
+		t.Errorf("bcc %q", h.Get("Bcc"))
+	}
+	if d, _ := h.Date(); !d.Equal(sent) {
+		t.Errorf("date %v", d)
+	}
+	if id, _ := h.MessageID(); id != "abc@example.com" {
+		t.Errorf("message-id %q", id)
+	}
+	if strings.Join(types, ",") != "multipart/alternative,text/plain,text/html" {
+		t.Errorf("structure %v", types)
+	}
+	if bodies["text/plain"] != "Hello plain\r\n" || !strings.Contains(bodies["text/html"], "<b>html</b>") {
+		t.Errorf("bodies %q", bodies)
+	}
+	// deterministic
+	again, _ := convertString(t, m)
+	if again != eml {
+		t.Error("two conversions differ")
+	}
+}
+
+func TestConvertTransportHeaders(t *testing.T) {
+	m := note("ignored")
+	setStr(&m.Props, PidTagTransportMessageHeaders, "Microsoft Mail Internet Headers Version 2.0\r\n"+
+		"Received: from mx.example.com by mail.example.org; Thu, 4 Mar 2021 05:06:00 +0000\r\n"+
+		"From: Original Sender <orig@example.com>\r\nTo: bob@example.com\r\nSubject: Original subject\r\n"+
+		"Date: Thu, 4 Mar 2021 05:06:07 +0000\r\nMessage-ID: <orig@example.com>\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: multipart/mixed; boundary=\"old\"\r\n\r\n")
+	eml, _ := convertString(t, m)
+	h, types, _, _ := leaves(t, eml)
+	if s, _ := h.Subject(); s != "Original subject" || !strings.Contains(h.Get("From"), "orig@example.com") || h.Get("Received") == "" {
+		t.Errorf("transport headers not reused: %v", h.Header.Map())
+	}
+	if strings.Contains(eml, "Microsoft Mail Internet Headers") || strings.Contains(eml, `boundary="old"`) {
+		t.Errorf("Outlook prefix or stale Content-Type kept:\n%s", eml)
+	}
+	if types[0] != "text/plain" {
+		t.Errorf("structure %v", types)
+	}
+	// malformed transport headers: rebuilt from properties, with a warning
+	setStr(&m.Props, PidTagTransportMessageHeaders, "garbage without fields")
+	eml, rep := convertString(t, m)
+	if h, _, _, _ := leaves(t, eml); h.Get("Subject") != "ignored" || len(rep.Warnings) == 0 {
+		t.Errorf("fallback: subject %q warnings %v", h.Get("Subject"), rep.Warnings)
+	}
+}
+
+func attach(name, mimeType string, data []byte, cid string) *Attachment {
+	a := &Attachment{}
+	setInt(&a.Props, PidTagAttachMethod, AttachByValue)
+	setStr(&a.Props, PidTagAttachLongFilename, name)
+	if mimeType != "" {
+		setStr(&a.Props, PidTagAttachMimeTag, mimeType)
+	}
+	if cid != "" {
+		setStr(&a.Props, PidTagAttachContentId, cid)
+	}
+	setBin(&a.Props, PidTagAttachDataBinary, data)
+	return a
+}
+
+func TestConvertAttachmentsAndEmbedded(t *testing.T) {
+	m := note("with attachments")
+	setBin(&m.Props, PidTagHtml, []byte(`<html><body><img src="cid:img1@x"></body></html>`))
+	m.Attachments = append(m.Attachments,
+		attach("Bericht über Ärger.pdf", "application/pdf", []byte("%PDF-1.4 data"), ""),
+		attach("image001.png", "image/png", []byte("\x89PNG data"), "img1@x"),
+	)
+	// three levels of embedded messages
+	inner := note("level 3")
+	mid := note("level 2")
+	mid.Attachments = []*Attachment{{Embedded: inner}}
+	setInt(&mid.Attachments[0].Props, PidTagAttachMethod, AttachEmbeddedMessage)
+	top := note("level 1")
+	top.Attachments = []*Attachment{{Embedded: mid}}
+	setInt(&top.Attachments[0].Props, PidTagAttachMethod, AttachEmbeddedMessage)
+	m.Attachments = append(m.Attachments, &Attachment{Embedded: top})
+	setInt(&m.Attachments[2].Props, PidTagAttachMethod, AttachEmbeddedMessage)
+
+	eml, _ := convertString(t, m)
+	_, types, bodies, names := leaves(t, eml)
+	want := "multipart/mixed,multipart/related,multipart/alternative,text/plain,text/html,image/png,application/pdf,message/rfc822"
+	if strings.Join(types, ",") != want {
+		t.Errorf("structure\n got %v\nwant %s", strings.Join(types, ","), want)
+	}
+	if bodies["application/pdf"] != "%PDF-1.4 data" || bodies["image/png"] != "\x89PNG data" {
+		t.Errorf("attachment bytes changed")
+	}
+	found := strings.Join(names, "|")
+	if !strings.Contains(found, "Bericht über Ärger.pdf") || !strings.Contains(found, "level 1.eml") {
+		t.Errorf("attachment names %q", found)
+	}
+	// the nested chain survives: level 1 holds level 2 holds level 3
+	level := bodies["message/rfc822"]
+	for _, s := range []string{"level 1", "level 2", "level 3"} {
+		if !strings.Contains(level, "Subject: "+s) {
+			t.Errorf("embedded %q missing", s)
+		}
+	}
+}
+
+func TestConvertDepthLimit(t *testing.T) {
+	m := note("0")
+	cur := m
+	for i := 1; i <= 100; i++ {
+		next := note("n")
+		a := &Attachment{Embedded: next}
+		setInt(&a.Props, PidTagAttachMethod, AttachEmbeddedMessage)
+		cur.Attachments = []*Attachment{a}
+		cur = next
+	}
+	var buf bytes.Buffer
+	rep, err := Convert(&buf, m, Options{MaxDepth: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(buf.String(), "Subject: n") > 11 || len(rep.Warnings) == 0 {
+		t.Errorf("depth not bounded: %d levels, warnings %v", strings.Count(buf.String(), "Subject: n"), rep.Warnings)
+	}
+}
+
+func TestConvertAppointment(t *testing.T) {
+	m := note("Team meeting")
+	setStr(&m.Props, PidTagMessageClass, "IPM.Schedule.Meeting.Request")
+	start := time.Date(2023, 5, 6, 9, 0, 0, 0, time.UTC)
+	setTime(&m.Props, nameID(m, PSETIDAppointment, PidLidAppointmentStartWhole), start)
+	setTime(&m.Props, nameID(m, PSETIDAppointment, PidLidAppointmentEndWhole), start.Add(time.Hour))
+	setStr(&m.Props, nameID(m, PSETIDAppointment, PidLidLocation), "Room 1, floor 2")
+	setBin(&m.Props, nameID(m, PSETIDMeeting, PidLidGlobalObjectId), []byte{0x04, 0x00, 0x00, 0x00, 0x82, 0x00})
+	eml, _ := convertString(t, m)
+	_, types, bodies, _ := leaves(t, eml)
+	if !strings.Contains(strings.Join(types, ","), "text/calendar") {
+		t.Fatalf("no calendar part: %v", types)
+	}
+	ics := bodies["text/calendar"]
+	for _, want := range []string{"METHOD:REQUEST", "DTSTART:20230506T090000Z", "DTEND:20230506T100000Z", `LOCATION:Room 1\, floor 2`, "SUMMARY:Team meeting", "UID:040000008200", "ATTENDEE;CN=Bob;ROLE=REQ-PARTICIPANT:mailto:bob@example.com", "ORGANIZER;CN=Jürgen Müller:mailto:jm@example.com"} {
+		if !strings.Contains(strings.ReplaceAll(ics, "\r\n ", ""), want) {
+			t.Errorf("calendar lacks %q:\n%s", want, ics)
+		}
+	}
+}
+
+func TestConvertContact(t *testing.T) {
+	m := &Message{}
+	setStr(&m.Props, PidTagMessageClass, "IPM.Contact")
+	setStr(&m.Props, PidTagDisplayName, "Ada Lovelace")
+	setStr(&m.Props, PidTagGivenName, "Ada")
+	setStr(&m.Props, PidTagSurname, "Lovelace")
+	setStr(&m.Props, PidTagCompanyName, "Analytical Engines; Ltd")
+	setStr(&m.Props, PidTagMobileTelephoneNumber, "+44 20 0000")
+	setStr(&m.Props, nameID(m, PSETIDAddress, PidLidEmail1EmailAddress), "ada@example.org")
+	eml, _ := convertString(t, m)
+	_, _, bodies, names := leaves(t, eml)
+	card := bodies["text/vcard"]
+	for _, want := range []string{"FN:Ada Lovelace", "N:Lovelace;Ada;;;", `ORG:Analytical Engines\; Ltd;`, "EMAIL;TYPE=INTERNET:ada@example.org", "TEL;TYPE=CELL,VOICE:+44 20 0000"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("vCard lacks %q:\n%s", want, card)
+		}
+	}
+	if len(names) == 0 || names[0] != "Ada Lovelace.vcf" || !strings.Contains(bodies["text/plain"], "ada@example.org") {
+		t.Errorf("names %v plain %q", names, bodies["text/plain"])
+	}
+}
+
+func TestConvertNDR(t *testing.T) {
+	m := note("Undeliverable: hello")
+	setStr(&m.Props, PidTagMessageClass, "REPORT.IPM.Note.NDR")
+	setStr(&m.Props, PidTagOriginalSubject, "hello")
+	setStr(&m.Props, PidTagReportingMessageTransferAgent, "mx.example.com")
+	r := recip(RecipTo, "Nobody", "nobody@example.net", "SMTP")
+	setStr(r, PidTagSupplementaryInfo, "Remote server returned '550 5.1.1 User unknown'")
+	m.Recipients = []*Properties{r}
+	eml, _ := convertString(t, m)
+	h, types, bodies, _ := leaves(t, eml)
+	if ct, params, _ := mime.ParseMediaType(h.Get("Content-Type")); ct != "multipart/report" || params["report-type"] != "delivery-status" {
+		t.Errorf("content type %q", h.Get("Content-Type"))
+	}
+	ds := bodies["message/delivery-status"]
+	for _, want := range []string{"Reporting-MTA: dns; mx.example.com", "Final-Recipient: rfc822; nobody@example.net", "Action: failed", "Status: 5.1.1", "Diagnostic-Code: smtp; Remote server returned '550 5.1.1 User unknown'"} {
+		if !strings.Contains(ds, want) {
+			t.Errorf("delivery status lacks %q:\n%s", want, ds)
+		}
+	}
+	if !strings.Contains(bodies["text/rfc822-headers"], "Subject: hello") || len(types) < 4 {
+		t.Errorf("original headers part: %v %q", types, bodies["text/rfc822-headers"])
+	}
+}
+
+func TestConvertEmpty(t *testing.T) {
+	if _, err := Convert(io.Discard, &Message{}, Options{}); err != ErrNoContent {
+		t.Errorf("empty message: %v", err)
+	}
+}
+
+func TestCodePages(t *testing.T) {
+	cases := []struct {
+		in   []byte
+		cp   int
+		want string
+	}{
+		{[]byte("\x93\xfa\x96\x7b\x8c\xea"), 932, "日本語"},
+		{[]byte("\x1b$BF|K\\8l\x1b(B"), 50220, "日本語"},
+		{[]byte("\xcf\xf0\xe8\xe2\xe5\xf2"), 1251, "Привет"},
+		{[]byte("caf\xe9\x00"), 1252, "café"},
+		{[]byte("caf\xc3\xa9"), 0, "café"},
+		{[]byte("caf\xe9"), 0, "café"},
+	}
+	for _, c := range cases {
+		if got := DecodeString8(c.in, c.cp); got != c.want {
+			t.Errorf("DecodeString8(%q, %d) = %q, want %q", c.in, c.cp, got, c.want)
+		}
+	}
+}
+
+func TestFileTime(t *testing.T) {
+	if tm, ok := FileTime(132588095670000000); !ok || tm.Format(time.RFC3339) != "2021-02-26T10:39:27Z" {
+		t.Errorf("FileTime = %v %v", tm, ok)
+	}
+	for _, ft := range []uint64{0, 0x7FFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF} {
+		if _, ok := FileTime(ft); ok {
+			t.Errorf("FileTime(%x) should be none", ft)
+		}
+	}
+	if tm, ok := FileTime(1); !ok || tm.Year() != 1601 {
+		t.Errorf("FileTime(1) = %v", tm)
+	}
+}
