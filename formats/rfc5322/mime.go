@@ -1,6 +1,7 @@
 package rfc5322
 
 import (
+	"bytes"
 	"mime"
 	"strings"
 )
@@ -46,4 +47,104 @@ func BoundaryOf(ct string) string {
 		b = b[:j]
 	}
 	return b
+}
+
+// Entity is one MIME entity of a message (RFC 2045, 2046) located by byte
+// offsets: [Start, BodyStart) is its header section, [BodyStart, End) its
+// body. The line break before a multipart delimiter belongs to the
+// delimiter, not to the entity before it.
+type Entity struct {
+	Start, BodyStart, End int
+	Header                Header
+	Depth                 int   // 0 for the message itself
+	Path                  []int // part numbers from the top, 1-based (IMAP style)
+}
+
+// maxEntityDepth bounds multipart nesting followed by Entities.
+const maxEntityDepth = 64
+
+// Entities walks the MIME tree of msg and calls fn for every entity,
+// parents before children, in order. It never fails: a multipart whose
+// delimiters are missing yields its children as far as they are found
+// (and its last child runs to the end of the data). Embedded
+// message/rfc822 entities are not entered. fn returning false stops the
+// walk.
+func Entities(msg []byte, fn func(e Entity) bool) {
+	walkEntity(msg, 0, len(msg), 0, nil, fn)
+}
+
+func walkEntity(msg []byte, start, end, depth int, path []int, fn func(Entity) bool) bool {
+	h, n, _ := Parse(msg[start:end])
+	e := Entity{Start: start, BodyStart: start + n, End: end, Header: h, Depth: depth, Path: path}
+	if !fn(e) {
+		return false
+	}
+	b := Boundary(h)
+	if b == "" || depth >= maxEntityDepth {
+		return true
+	}
+	delim := []byte("--" + b)
+	// find delimiter lines within the body
+	type mark struct{ lineStart, after int }
+	var marks []mark
+	closed := false
+	for p := e.BodyStart; p < end; {
+		i := bytes.Index(msg[p:end], delim)
+		if i < 0 {
+			break
+		}
+		at := p + i
+		if at != e.BodyStart && msg[at-1] != '\n' {
+			p = at + len(delim)
+			continue
+		}
+		after := at + len(delim)
+		isClose := after+2 <= end && msg[after] == '-' && msg[after+1] == '-'
+		// the rest of the line must be white space (RFC 2046 5.1.1)
+		eol := bytes.IndexByte(msg[after:end], '\n')
+		lineEnd := end
+		if eol >= 0 {
+			lineEnd = after + eol + 1
+		}
+		rest := msg[after:lineEnd]
+		if isClose {
+			rest = rest[2:]
+		}
+		if len(bytes.TrimSpace(rest)) != 0 {
+			p = after
+			continue
+		}
+		// the line break before the delimiter belongs to it
+		ls := at
+		if ls > e.BodyStart && msg[ls-1] == '\n' {
+			ls--
+			if ls > e.BodyStart && msg[ls-1] == '\r' {
+				ls--
+			}
+		}
+		marks = append(marks, mark{lineStart: ls, after: lineEnd})
+		if isClose {
+			closed = true
+			break
+		}
+		p = lineEnd
+	}
+	for i := 0; i < len(marks); i++ {
+		if closed && i == len(marks)-1 {
+			break
+		}
+		ps := marks[i].after
+		pe := end
+		if i+1 < len(marks) {
+			pe = marks[i+1].lineStart
+		}
+		if pe < ps {
+			pe = ps
+		}
+		child := append(append([]int(nil), path...), i+1)
+		if !walkEntity(msg, ps, pe, depth+1, child, fn) {
+			return false
+		}
+	}
+	return true
 }

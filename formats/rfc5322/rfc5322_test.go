@@ -1,6 +1,7 @@
 package rfc5322
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,35 @@ func TestBoundary(t *testing.T) {
 		if got := BoundaryOf(ct); got != want {
 			t.Errorf("BoundaryOf(%q) = %q, want %q", ct, got, want)
 		}
+	}
+}
+
+func TestEntities(t *testing.T) {
+	msg := "Subject: x\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\npreamble\r\n--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B\r\n" +
+		"Content-Type: multipart/alternative; boundary=C\r\n\r\n--C\r\nContent-Type: text/plain\r\n\r\nalt1\r\n--C\r\nContent-Type: text/html\r\n\r\n<p>alt2</p>\r\n--C--\r\n" +
+		"\r\n--B\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n\r\nTNEFDATA\r\n--B--\r\nepilogue\r\n"
+	var got []string
+	Entities([]byte(msg), func(e Entity) bool {
+		ct, _ := e.Header.Get("Content-Type")
+		got = append(got, fmt.Sprintf("%v %s %q", e.Path, strings.Fields(string(ct))[0], msg[e.BodyStart:e.End]))
+		return true
+	})
+	want := []string{
+		`[] multipart/mixed; "preamble\r\n--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B\r\nContent-Type: multipart/alternative; boundary=C\r\n\r\n--C\r\nContent-Type: text/plain\r\n\r\nalt1\r\n--C\r\nContent-Type: text/html\r\n\r\n<p>alt2</p>\r\n--C--\r\n\r\n--B\r\nContent-Type: application/ms-tnef; name=winmail.dat\r\n\r\nTNEFDATA\r\n--B--\r\nepilogue\r\n"`,
+		`[1] text/plain "hello"`,
+		`[2] multipart/alternative; "--C\r\nContent-Type: text/plain\r\n\r\nalt1\r\n--C\r\nContent-Type: text/html\r\n\r\n<p>alt2</p>\r\n--C--\r\n"`,
+		`[2 1] text/plain "alt1"`,
+		`[2 2] text/html "<p>alt2</p>"`,
+		`[3] application/ms-tnef; "TNEFDATA"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("entities\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// a truncated multipart yields what is there, last part to the end
+	cut := msg[:strings.Index(msg, "TNEFDATA")+4]
+	n := 0
+	Entities([]byte(cut), func(e Entity) bool { n++; return true })
+	if n != 6 {
+		t.Errorf("truncated: %d entities, want 6", n)
 	}
 }
