@@ -87,6 +87,13 @@ type Options struct {
 	Args    []string
 	// Now returns the time; tests fix it. Defaults to time.Now.
 	Now func() time.Time
+	// Transform, if set, may rewrite a message before it is written (the
+	// CLI decodes TNEF parts with it). It returns the new bytes and true,
+	// recording what it did in m (a hop, a warning, the method), or false
+	// to keep the message as read. It runs on the worker goroutines, so it
+	// must be safe for concurrent use; messages too big to buffer (over
+	// 16 MiB) are written as read.
+	Transform func(m *formats.Message, content []byte) ([]byte, bool)
 }
 
 // Exporter writes one run's output. Its methods are called from one
@@ -331,6 +338,11 @@ func (e *Exporter) process(j *job, h *hashers) {
 	var n int64
 	if j.buf != nil {
 		b := j.buf.Bytes()
+		if e.opt.Transform != nil {
+			if out, ok := e.opt.Transform(m, b); ok {
+				b = out
+			}
+		}
 		h.sha.Write(b)
 		h.md5.Write(b)
 		head, n = b[:min(len(b), headerCapture)], int64(len(b))

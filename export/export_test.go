@@ -410,3 +410,36 @@ func TestExportKeepsWhatWasRead(t *testing.T) {
 		t.Errorf("records %+v", recs)
 	}
 }
+
+// A transform rewrites what is written and logs the reason with the message.
+func TestExportTransform(t *testing.T) {
+	ev := evidenceFile(t, "e")
+	out := filepath.Join(t.TempDir(), "out")
+	ex, err := Create(out, Options{Transform: func(m *formats.Message, b []byte) ([]byte, bool) {
+		if !bytes.Contains(b, []byte("second")) {
+			return nil, false
+		}
+		m.Warnf("rewritten")
+		m.Chain = append(m.Chain, formats.Hop{Format: "test", Locator: "upper-cased"})
+		return bytes.ToUpper(b), true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex.BeginInput(ev, "mbox")
+	for _, c := range []string{m1, m2} {
+		m := msg(c, "A")
+		m.Evidence = ev
+		ex.Add(m)
+	}
+	ex.EndInput(nil)
+	ex.Close()
+	recs := readLog(t, out)
+	b, _ := os.ReadFile(filepath.Join(out, filepath.FromSlash(recs[1].File)))
+	if string(b) != strings.ToUpper(m2) || recs[1].SHA256 != sha256hex(strings.ToUpper(m2)) || len(recs[1].Chain) != 2 || recs[1].Warnings[0] != "rewritten" {
+		t.Errorf("transformed record %+v", recs[1])
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, filepath.FromSlash(recs[0].File))); string(b) != m1 {
+		t.Errorf("untouched message changed")
+	}
+}
