@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/mail"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -397,7 +398,7 @@ func (c *conv) bodies(m *Message) (plain, html string, rtfKeep []byte) {
 	if !ok || len(comp) == 0 {
 		return plain, html, nil
 	}
-	rtf, err := rtfDecompress(comp)
+	rtf, err := DecompressRTF(comp)
 	if err != nil {
 		c.warnf("compressed RTF body: %v", err)
 	}
@@ -405,17 +406,17 @@ func (c *conv) bodies(m *Message) (plain, html string, rtfKeep []byte) {
 		return plain, html, nil
 	}
 	if html == "" {
-		if h, ok := rtfToHTML(rtf); ok {
+		if h, ok := HTMLFromRTF(rtf); ok {
 			html = string(h)
 		}
 	}
 	if plain == "" {
-		if t, ok := rtfToText(rtf); ok {
+		if t, ok := TextFromRTF(rtf); ok {
 			plain = t
 		}
 	}
 	if plain == "" && html == "" {
-		plain = rtfToPlain(rtf)
+		plain = PlainFromRTF(rtf)
 		if strings.TrimSpace(plain) == "" {
 			return "", "", rtf
 		}
@@ -443,6 +444,15 @@ func decodeHTML(b []byte, cp int) string {
 		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
 	return DecodeString8(b, cp)
+}
+
+// metaCharset finds charset declarations in <meta> tags.
+var metaCharset = regexp.MustCompile(`(?i)(<meta[^>]*charset\s*=\s*["']?)([-\w.:]+)`)
+
+// utf8Meta makes the HTML's own charset declarations say UTF-8, which is
+// what the converted text is in.
+func utf8Meta(html string) string {
+	return metaCharset.ReplaceAllString(html, "${1}utf-8")
 }
 
 // --- content ---
@@ -475,7 +485,7 @@ func (c *conv) content(m *Message, depth int) *part {
 		alts = append(alts, textLeaf("text/plain", plain))
 	}
 	if html != "" {
-		alts = append(alts, textLeaf("text/html", html))
+		alts = append(alts, textLeaf("text/html", utf8Meta(html)))
 	}
 	alts = append(alts, extra.alt...)
 	body := c.multi("multipart/alternative", alts)

@@ -393,3 +393,40 @@ func TestFileTime(t *testing.T) {
 		t.Errorf("FileTime(1) = %v", tm)
 	}
 }
+
+// stored wraps RTF in an uncompressed ("MELA") PidTagRtfCompressed value.
+func stored(rtf string) []byte {
+	b := make([]byte, 16, 16+len(rtf))
+	binary.LittleEndian.PutUint32(b[0:], uint32(len(rtf)+12))
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(rtf)))
+	binary.LittleEndian.PutUint32(b[8:], 0x414C454D)
+	return append(b, rtf...)
+}
+
+// HTML mail stored only as RTF comes out as the HTML the sender wrote;
+// plain RTF gives a plain text body.
+func TestConvertRTFBodies(t *testing.T) {
+	m := note("rtf html")
+	m.Props = Properties{}
+	setStr(&m.Props, PidTagSubject, "rtf html")
+	setBin(&m.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;}}`+
+		`{\*\htmltag19 <html>}{\*\htmltag34 <head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head>}{\*\htmltag50 <body>}\htmlrtf {\htmlrtf0 `+
+		`{\*\htmltag64 <p>}Gr\'fc\'dfe {\*\htmltag84 <b>}bold{\*\htmltag92 </b>}{\*\htmltag72 </p>}\htmlrtf }\htmlrtf0 {\*\htmltag58 </body>}{\*\htmltag27 </html>}}`))
+	eml, _ := convertString(t, m)
+	_, types, bodies, _ := leaves(t, eml)
+	if !strings.Contains(strings.Join(types, ","), "text/html") || !strings.Contains(bodies["text/html"], "<p>Grüße <b>bold</b></p>") {
+		t.Errorf("HTML from RTF: %v %q", types, bodies["text/html"])
+	}
+	if strings.Contains(bodies["text/html"], "iso-8859-1") {
+		t.Errorf("meta charset not updated to utf-8: %q", bodies["text/html"])
+	}
+
+	m2 := &Message{}
+	setStr(&m2.Props, PidTagSubject, "rtf plain")
+	setBin(&m2.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 First line\par Second \b bold\b0 line\par}`))
+	eml, _ = convertString(t, m2)
+	_, _, bodies, names := leaves(t, eml)
+	if !strings.Contains(bodies["text/plain"], "First line\r\nSecond bold line") || len(names) != 0 {
+		t.Errorf("plain from RTF: %q, attachments %v", bodies["text/plain"], names)
+	}
+}
