@@ -423,7 +423,7 @@ func TestConvertRTFBodies(t *testing.T) {
 
 	m2 := &Message{}
 	setStr(&m2.Props, PidTagSubject, "rtf plain")
-	setBin(&m2.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 First line\par Second \b bold\b0 line\par}`))
+	setBin(&m2.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 First line\par Second \b bold\b0  line\par}`))
 	eml, _ = convertString(t, m2)
 	_, _, bodies, names := leaves(t, eml)
 	if !strings.Contains(bodies["text/plain"], "First line\r\nSecond bold line") || len(names) != 0 {
