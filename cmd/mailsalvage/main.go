@@ -17,6 +17,7 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/eml"
 	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
+	_ "github.com/mailsalvage/mailsalvage/formats/msg"
 )
 
 // Exit codes (documented in the README).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailsalvage/mailsalvage/export"
 	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/formats/tnef"
 )
 
 // maxShownProblems per input on the terminal; summary.json has them all
@@ -19,7 +20,7 @@ import (
 const maxShownProblems = 20
 
 func newRecoverCmd() *cobra.Command {
-	var out string
+	var out, tnefMode string
 	var force, quiet bool
 	cmd := &cobra.Command{
 		Use:   "recover INPUT... -o OUT",
@@ -36,23 +37,28 @@ and recovery goes on with the rest.`,
 			if out == "" {
 				return usageErr("recover needs an output folder: -o OUT")
 			}
-			return runRecover(cmd.ErrOrStderr(), args, out, force, quiet)
+			transform, err := tnefTransform(tnefMode)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return runRecover(cmd.ErrOrStderr(), args, out, force, quiet, transform)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output folder (created if needed; must be empty unless --force)")
 	cmd.Flags().BoolVar(&force, "force", false, "write into an output folder that already holds files")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only errors")
+	cmd.Flags().StringVar(&tnefMode, "tnef", "decode", "winmail.dat (TNEF) parts: decode (replace by their body and attachments), keep (decode and keep the original part), off (write messages as stored)")
 	cmd.MarkFlagDirname("out")
 	return cmd
 }
 
-func runRecover(stderr io.Writer, inputs []string, out string, force, quiet bool) error {
+func runRecover(stderr io.Writer, inputs []string, out string, force, quiet bool, transform func(*formats.Message, []byte) ([]byte, bool)) error {
 	if err := checkOut(inputs, out); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	ex, err := export.Create(out, export.Options{
 		Force: force, Tool: "mailsalvage", Version: toolVersion(),
-		Args: cmdline,
+		Args: cmdline, Transform: transform,
 	})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
@@ -73,6 +79,28 @@ func runRecover(stderr io.Writer, inputs []string, out string, force, quiet bool
 		return &exitError{code: exitInputFail, err: fmt.Errorf("%d of %d inputs could not be read", failed, len(inputs))}
 	}
 	return nil
+}
+
+// tnefTransform returns the exporter transform for a --tnef mode.
+func tnefTransform(mode string) (func(*formats.Message, []byte) ([]byte, bool), error) {
+	switch mode {
+	case "off":
+		return nil, nil
+	case "decode", "keep":
+	default:
+		return nil, fmt.Errorf("--tnef must be decode, keep or off, not %q", mode)
+	}
+	keep := mode == "keep"
+	return func(m *formats.Message, b []byte) ([]byte, bool) {
+		out, notes, changed := tnef.Rewrite(b, keep)
+		if !changed {
+			return nil, false
+		}
+		m.Warnings = append(m.Warnings, notes...)
+		m.Chain = append(m.Chain, formats.Hop{Format: "tnef", Locator: "winmail.dat decoded into the message"})
+		m.Method += "+tnef"
+		return out, true
+	}, nil
 }
 
 // recoverInput recovers one input and reports whether it could be read.

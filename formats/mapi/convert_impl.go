@@ -600,8 +600,8 @@ func (c *conv) attachment(a *Attachment, i, depth int) *part {
 		c.warnf("attachment %d (%s) is a reference to %q; its data is not in the item", i, name, ref)
 		return leaf("text/plain", "quoted-printable", []byte("Attachment stored by reference: "+ref+"\r\n"), "attachment", name+".txt", "")
 	case !ok:
-		c.warnf("attachment %d (%s) has no data", i, name)
-		return nil
+		// keep its place and name: an examiner should see it existed
+		c.warnf("attachment %d (%s) has no data; written empty", i, name)
 	case method == AttachOLE:
 		c.warnf("attachment %d (%s) is an OLE object, kept as application/octet-stream", i, name)
 	}
