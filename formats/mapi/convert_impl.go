@@ -460,6 +460,9 @@ func utf8Meta(html string) string {
 // content builds the body tree: text and HTML alternatives, the item's
 // own parts (calendar, vCard, delivery status), inline images, attachments.
 func (c *conv) content(m *Message, depth int) *part {
+	if p := c.smime(m); p != nil {
+		return p
+	}
 	plain, html, rtfKeep := c.bodies(m)
 	extra := c.itemParts(m, &plain) // may add to the plain text too
 
@@ -499,6 +502,44 @@ func (c *conv) content(m *Message, depth int) *part {
 	all := append([]*part{body}, extra.attached...)
 	all = append(all, attached...)
 	return c.multi("multipart/mixed", all)
+}
+
+// smime returns the body of an S/MIME item as it was sent. Outlook keeps
+// a signed or encrypted message's MIME body in its one attachment: for
+// IPM.Note.SMIME.MultipartSigned the whole multipart/signed entity (its
+// signed part must stay byte for byte, or the signature breaks), for
+// IPM.Note.SMIME the opaque PKCS #7 object (RFC 5751).
+func (c *conv) smime(m *Message) *part {
+	class := strings.ToUpper(m.Class())
+	if !strings.HasPrefix(class, "IPM.NOTE.SMIME") || len(m.Attachments) != 1 {
+		return nil
+	}
+	data, ok := m.Attachments[0].Props.Binary(PidTagAttachDataBinary)
+	if !ok || len(data) == 0 {
+		return nil
+	}
+	if strings.HasSuffix(class, ".MULTIPARTSIGNED") {
+		h, n, complete := rfc5322.Parse(data)
+		ct, _ := h.Get("Content-Type")
+		if !complete || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(string(ct))), "multipart/signed") {
+			c.warnf("S/MIME signed item: its attachment is not a multipart/signed entity; kept as an attachment")
+			return nil
+		}
+		p := &part{body: data[n:]}
+		for _, f := range h {
+			if strings.HasPrefix(strings.ToLower(f.Name), "content-") {
+				p.add(f.Name, strings.TrimSpace(string(f.Value)))
+			}
+		}
+		return p
+	}
+	kind := "enveloped-data"
+	if bytes.Contains(data[:min(len(data), 64)], []byte{0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02}) {
+		kind = "signed-data"
+	}
+	p := leaf("application/pkcs7-mime", "base64", data, "attachment", "smime.p7m", "")
+	p.fields[0][1] = "application/pkcs7-mime; smime-type=" + kind + "; name=smime.p7m"
+	return p
 }
 
 // multi wraps parts in a multipart of the given type; a single part is

@@ -430,3 +430,29 @@ func TestConvertRTFBodies(t *testing.T) {
 		t.Errorf("plain from RTF: %q, attachments %v", bodies["text/plain"], names)
 	}
 }
+
+// S/MIME items come out as sent: the signed entity byte for byte, or the
+// opaque PKCS #7 object.
+func TestConvertSMIME(t *testing.T) {
+	signed := "Content-Type: multipart/signed; micalg=sha-256;\r\n\tprotocol=\"application/pkcs7-signature\"; boundary=\"S\"\r\n\r\n" +
+		"--S\r\nContent-Type: text/plain\r\n\r\nsigned  text \r\n--S\r\nContent-Type: application/pkcs7-signature\r\n\r\nSIG\r\n--S--\r\n"
+	m := note("signed")
+	setStr(&m.Props, PidTagMessageClass, "IPM.Note.SMIME.MultipartSigned")
+	m.Attachments = []*Attachment{attach("smime.p7m", "multipart/signed", []byte(signed), "")}
+	eml, _ := convertString(t, m)
+	if !strings.Contains(eml, "--S\r\nContent-Type: text/plain\r\n\r\nsigned  text \r\n--S\r\n") {
+		t.Errorf("signed part changed:\n%s", eml)
+	}
+	if h, _, _, _ := leaves(t, eml); !strings.HasPrefix(h.Get("Content-Type"), "multipart/signed") {
+		t.Errorf("content type %q", h.Get("Content-Type"))
+	}
+	enc := note("encrypted")
+	setStr(&enc.Props, PidTagMessageClass, "IPM.Note.SMIME")
+	p7 := append([]byte{0x30, 0x80, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03}, bytes.Repeat([]byte{7}, 100)...)
+	enc.Attachments = []*Attachment{attach("smime.p7m", "application/pkcs7-mime", p7, "")}
+	eml, _ = convertString(t, enc)
+	h, _, bodies, _ := leaves(t, eml)
+	if ct := h.Get("Content-Type"); !strings.Contains(ct, "smime-type=enveloped-data") || bodies["application/pkcs7-mime"] != string(p7) {
+		t.Errorf("opaque S/MIME: %q", ct)
+	}
+}
