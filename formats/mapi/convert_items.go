@@ -52,6 +52,9 @@ func (c *conv) itemParts(m *Message, plain *string) itemExtra {
 		if ics := c.vcalendar(m, "PUBLISH", "VTODO"); ics != "" {
 			x.attached = append(x.attached, leaf("text/calendar", "quoted-printable", []byte(ics), "attachment", "task.ics", ""))
 		}
+		if strings.TrimSpace(*plain) == "" {
+			*plain = taskSummary(m)
+		}
 	case strings.HasPrefix(class, "IPM.CONTACT"):
 		card, summary := c.vcard(m)
 		name := m.Props.Str(PidTagDisplayName)
@@ -292,6 +295,29 @@ func (c *conv) eventSummary(m *Message) string {
 	}
 	if l := namedString(m, PSETIDAppointment, PidLidLocation); l != "" {
 		b.WriteString("Location: " + l + "\r\n")
+	}
+	return b.String()
+}
+
+// taskSummary is a plain-text rendering of a task.
+func taskSummary(m *Message) string {
+	var b strings.Builder
+	b.WriteString("Task: " + m.Props.Str(PidTagSubject) + "\r\n")
+	if id := named(m, PSETIDTask, PidLidTaskStatus); id != 0 {
+		if v, ok := m.Props.Int(id); ok && v >= 0 && v <= 4 {
+			b.WriteString("Status: " + []string{"not started", "in progress", "completed", "waiting on someone else", "deferred"}[v] + "\r\n")
+		}
+	}
+	if id := named(m, PSETIDTask, PidLidPercentComplete); id != 0 {
+		if f, ok := m.Props.Float(id); ok {
+			b.WriteString(fmt.Sprintf("Complete: %d%%\r\n", int(f*100+0.5)))
+		}
+	}
+	if t, ok := namedTime(m, PSETIDTask, PidLidTaskStartDate); ok {
+		b.WriteString("Start: " + t.Format("2006-01-02") + "\r\n")
+	}
+	if t, ok := namedTime(m, PSETIDTask, PidLidTaskDueDate); ok {
+		b.WriteString("Due: " + t.Format("2006-01-02") + "\r\n")
 	}
 	return b.String()
 }
