@@ -341,6 +341,7 @@ func (e *Exporter) process(j *job, h *hashers) {
 		if e.opt.Transform != nil {
 			if out, ok := e.opt.Transform(m, b); ok {
 				b = out
+				m.Size = int64(len(b))
 			}
 		}
 		h.sha.Write(b)

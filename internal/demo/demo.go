@@ -10,6 +10,7 @@ package demo
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mailsalvage/mailsalvage/formats/mapi"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
 
@@ -85,12 +87,70 @@ func Files() map[string][]byte {
 	files["AppleMail/INBOX.mbox/Messages/101.emlx"] = emlx(am[0], 1|1<<2)
 	files["AppleMail/INBOX.mbox/Messages/102.emlx"] = emlx(am[1], 1|1<<1)
 
+	// Outlook items saved from Outlook: a message whose HTML body exists
+	// only as compressed RTF (with attachments; every fourth generated note
+	// forwards another as an embedded message), a meeting and a contact;
+	// a winmail.dat saved on its own, and a message that carries one.
+	og := synth.NewGen(2027)
+	for i := 0; i < 4; i++ {
+		note, err := synth.MSG(synth.OutlookNote(og))
+		if err != nil {
+			panic(err) // the generator's own data: a bug, not bad input
+		}
+		files[fmt.Sprintf("Outlook/Saved items/message-%d.msg", i+1)] = note
+	}
+	for name, item := range map[string]*mapi.Message{"meeting.msg": synth.OutlookAppointment(og), "contact.msg": synth.OutlookContact(og)} {
+		b, err := synth.MSG(item)
+		if err != nil {
+			panic(err)
+		}
+		files["Outlook/"+name] = b
+	}
+	tnefData, err := synth.TNEF(synth.OutlookNote(og))
+	if err != nil {
+		panic(err)
+	}
+	files["Downloads/winmail.dat"] = tnefData
+	files["Desktop/forwarded from Outlook.eml"] = withWinmail(next(1)[0].Bytes, tnefData)
+
 	// A loose .eml saved on Windows (CRLF), carved with disk slack (NULs)
 	// after it.
 	loose := next(1)[0]
 	b := bytes.ReplaceAll(loose.Bytes, []byte("\n"), []byte("\r\n"))
 	files["Desktop/saved message.eml"] = append(b, make([]byte, 1536)...)
 	return files
+}
+
+// withWinmail turns a plain message into one that carries a TNEF
+// winmail.dat beside its text, as Outlook sends to other mail programs.
+func withWinmail(msg, tnefData []byte) []byte {
+	hdr, body, _ := bytes.Cut(msg, []byte("\n\n"))
+	var keep []string
+	for _, line := range strings.Split(string(hdr), "\n") {
+		if strings.HasPrefix(line, "Content-") || strings.HasPrefix(line, "MIME-Version") {
+			continue
+		}
+		if strings.HasPrefix(line, "\t") || strings.HasPrefix(line, " ") {
+			if len(keep) > 0 && strings.HasPrefix(keep[len(keep)-1], "Content-") {
+				continue
+			}
+		}
+		keep = append(keep, line)
+	}
+	b64 := base64.StdEncoding.EncodeToString(tnefData)
+	var lines []string
+	for len(b64) > 76 {
+		lines, b64 = append(lines, b64[:76]), b64[76:]
+	}
+	lines = append(lines, b64)
+	text := string(body)
+	if i := strings.Index(text, "\n\n"); strings.HasPrefix(text, "--") && i > 0 {
+		text = "(see the attached Outlook message)\n"
+	}
+	return []byte(strings.Join(keep, "\n") + "\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"=_winmail\"\n\n" +
+		"--=_winmail\nContent-Type: text/plain; charset=utf-8\n\n" + text + "\n--=_winmail\n" +
+		"Content-Type: application/ms-tnef; name=\"winmail.dat\"\nContent-Transfer-Encoding: base64\n" +
+		"Content-Disposition: attachment; filename=\"winmail.dat\"\n\n" + strings.Join(lines, "\n") + "\n--=_winmail--\n")
 }
 
 // emlx lays a message out as Apple Mail stores it: byte count line,
