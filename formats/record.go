@@ -180,3 +180,23 @@ func (p *Problem) Unwrap() error { return p.Err }
 
 // MarshalJSON renders a problem as its message, so summaries stay readable.
 func (p *Problem) MarshalJSON() ([]byte, error) { return json.Marshal(p.Error()) }
+
+// One returns a Source of exactly one message: for formats whose files
+// hold a single message (.eml, .emlx, a winmail.dat).
+func One(m *Message) Source { return &one{m: m} }
+
+type one struct{ m *Message }
+
+func (s *one) Next() (*Message, error) {
+	if s.m == nil {
+		return nil, io.EOF
+	}
+	m := s.m
+	s.m = nil
+	return m, nil
+}
+
+func (s *one) Close() error {
+	s.m = nil
+	return nil
+}

@@ -88,7 +88,7 @@ func OpenEML(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 	} else if off >= 0 {
 		m.Warnf("the file ends with an Apple Mail property list at %s, kept as part of the message: probably an .emlx file without its byte count line", at(off))
 	}
-	return &single{m: m}, nil
+	return formats.One(m), nil
 }
 
 // applePlistTail returns the offset of an Apple property list that ends

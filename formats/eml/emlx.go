@@ -253,7 +253,7 @@ func OpenEMLX(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	case partial:
 		m.State = formats.Partial
 	}
-	return &single{m: m}, nil
+	return formats.One(m), nil
 }
 
 // plistAttrs copies the property list's scalar values to m.Attrs as

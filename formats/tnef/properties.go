@@ -3,7 +3,6 @@ package tnef
 import (
 	"encoding/binary"
 	"fmt"
-	"unicode/utf16"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 )
@@ -183,7 +182,7 @@ func (d *decoder) readProp(r *listReader) (p encProp, ok bool) {
 			}
 			name := r.bytes(int(n))
 			r.skipPad(int(n))
-			np.Name = decodeUTF16(name)
+			np.Name = mapi.DecodeUTF16(name)
 		default:
 			if r.err == nil {
 				r.off -= 4
@@ -338,15 +337,4 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append(make([]byte, 0, len(b)), b...)
-}
-
-func decodeUTF16(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	for len(u) > 0 && u[len(u)-1] == 0 {
-		u = u[:len(u)-1]
-	}
-	return string(utf16.Decode(u))
 }

@@ -57,21 +57,5 @@ func openFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	out := buf.Bytes()
 	fm.Size = int64(len(out))
 	fm.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(out)), nil }
-	return &single{m: fm}, nil
+	return formats.One(fm), nil
 }
-
-// single is a Source of one message.
-type single struct {
-	m *formats.Message
-}
-
-func (s *single) Next() (*formats.Message, error) {
-	if s.m == nil {
-		return nil, io.EOF
-	}
-	m := s.m
-	s.m = nil
-	return m, nil
-}
-
-func (s *single) Close() error { return nil }
