@@ -39,14 +39,14 @@ type builder struct {
 	nprops int
 	budget int64 // bytes of streams that may still be read
 
-	codePage   codePageChoice // of the top-level message
-	readFailed bool           // a stream could not be read whole
-	damage     int            // things of the message that could not be read
-	content    int            // of those, damage to the content (see bad)
-	embedded   int            // embedded messages read, at every depth
-	ole        int            // OLE object storages met, at every depth
-	unicode    int            // PtypString values at the top level
-	ansi       int            // PtypString8 values at the top level
+	codePage   mapi.CodePageChoice // of the top-level message
+	readFailed bool                // a stream could not be read whole
+	damage     int                 // things of the message that could not be read
+	content    int                 // of those, damage to the content (see bad)
+	embedded   int                 // embedded messages read, at every depth
+	ole        int                 // OLE object storages met, at every depth
+	unicode    int                 // PtypString values at the top level
+	ansi       int                 // PtypString8 values at the top level
 }
 
 // warn adds a warning to a message's list and marks the file damaged.
@@ -149,8 +149,8 @@ func (b *builder) readMessage(st *node, hdr, depth, parentCP int, path string) *
 		m.Attachments = append(m.Attachments, &mapi.Attachment{Props: p})
 	}
 
-	cp := chooseCodePage(&m.Props, parentCP, str8)
-	if cp.source == "default" && hasHighBytes(str8) {
+	cp := mapi.ChooseCodePage(&m.Props, parentCP, str8)
+	if cp.Source == "default" && hasHighBytes(str8) {
 		inet := "absent"
 		if v, ok := m.Props.Int(mapi.PidTagInternetCodepage); ok {
 			inet = fmt.Sprintf("%d, which does not fit them", v)
@@ -160,13 +160,13 @@ func (b *builder) readMessage(st *node, hdr, depth, parentCP int, path string) *
 	if depth == 0 {
 		b.codePage = cp
 	}
-	m.Props.CodePage, m.Props.Named = cp.cp, b.named
+	m.Props.CodePage, m.Props.Named = cp.CodePage, b.named
 	for _, r := range m.Recipients {
-		r.CodePage, r.Named = cp.cp, b.named
+		r.CodePage, r.Named = cp.CodePage, b.named
 	}
 	for i, a := range m.Attachments {
-		a.Props.CodePage, a.Props.Named = cp.cp, b.named
-		b.readObject(a, atts[i], depth, cp.cp, join(path, atts[i].name), &m.Warnings)
+		a.Props.CodePage, a.Props.Named = cp.CodePage, b.named
+		b.readObject(a, atts[i], depth, cp.CodePage, join(path, atts[i].name), &m.Warnings)
 	}
 	return m
 }

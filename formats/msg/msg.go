@@ -215,8 +215,8 @@ func build(cf *compound) (*File, error) {
 	f := &File{
 		Message:        m,
 		Class:          m.Class(),
-		CodePage:       b.codePage.cp,
-		CodePageSource: b.codePage.source,
+		CodePage:       b.codePage.CodePage,
+		CodePageSource: b.codePage.Source,
 		Unicode:        b.unicode >= b.ansi && b.unicode > 0,
 		Streams:        cf.streams,
 		Embedded:       b.embedded,

@@ -226,9 +226,9 @@ func TestChooseCodePage(t *testing.T) {
 		{"nothing", props(), 0, nil, 1252, "default"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := chooseCodePage(tc.p, tc.parent, tc.str8)
-			if got.cp != tc.want || got.source != tc.source {
-				t.Errorf("got %d (%s), want %d (%s)", got.cp, got.source, tc.want, tc.source)
+			got := mapi.ChooseCodePage(tc.p, tc.parent, tc.str8)
+			if got.CodePage != tc.want || got.Source != tc.source {
+				t.Errorf("got %d (%s), want %d (%s)", got.CodePage, got.Source, tc.want, tc.source)
 			}
 		})
 	}

@@ -1,12 +1,10 @@
-package msg
+package mapi
 
 import (
 	"unicode/utf8"
-
-	"github.com/mailsalvage/mailsalvage/formats/mapi"
 )
 
-// The code page of PtypString8 values. MS-OXCMSG section 2.2.1.4 makes
+// The code page of PtypString8 values in .msg and PST items. MS-OXCMSG section 2.2.1.4 makes
 // PidTagMessageCodepage the code page of a message's 8-bit strings, but
 // many .msg files lack it. PidTagInternetCodepage (the MIME charset the
 // body had) is often all there is, and it names what the client decoded
@@ -17,44 +15,45 @@ import (
 // or UTF-8 that the strings are not valid in) the locale
 // (PidTagMessageLocaleId) decides.
 
-// codePageSource says where a message's code page came from, for Attrs.
-type codePageChoice struct {
-	cp     int
-	source string // "message", "parent", "internet", "locale", "default"
+// CodePageChoice is the code page chosen for an item's 8-bit strings and
+// where it came from.
+type CodePageChoice struct {
+	CodePage int
+	Source   string // "message", "parent", "internet", "locale", "default"
 }
 
-// chooseCodePage picks the code page for a message's PtypString8 values.
+// ChooseCodePage picks the code page for a message's PtypString8 values.
 // parent is the code page of the message an embedded message is in (0 at
 // the top level); str8 are the message's 8-bit string values, for the
 // UTF-8 test.
-func chooseCodePage(p *mapi.Properties, parent int, str8 [][]byte) codePageChoice {
-	if cp, ok := p.Int(mapi.PidTagMessageCodepage); ok && usable(int(cp)) {
+func ChooseCodePage(p *Properties, parent int, str8 [][]byte) CodePageChoice {
+	if cp, ok := p.Int(PidTagMessageCodepage); ok && usableCodePage(int(cp)) {
 		if int(cp) != 65001 || allUTF8(str8) {
-			return codePageChoice{int(cp), "message"}
+			return CodePageChoice{int(cp), "message"}
 		}
 	}
 	if parent != 0 {
-		return codePageChoice{parent, "parent"}
+		return CodePageChoice{parent, "parent"}
 	}
-	if cp, ok := p.Int(mapi.PidTagInternetCodepage); ok {
-		switch w := windowsCodePage(int(cp)); {
+	if cp, ok := p.Int(PidTagInternetCodepage); ok {
+		switch w := WindowsCodePage(int(cp)); {
 		case w == 65001 && allUTF8(str8):
-			return codePageChoice{65001, "internet"}
+			return CodePageChoice{65001, "internet"}
 		case w != 0 && w != 65001:
-			return codePageChoice{w, "internet"}
+			return CodePageChoice{w, "internet"}
 		}
 	}
-	if lcid, ok := p.Int(mapi.PidTagMessageLocaleId); ok {
-		if cp := localeCodePage(uint32(lcid)); cp != 0 {
-			return codePageChoice{cp, "locale"}
+	if lcid, ok := p.Int(PidTagMessageLocaleId); ok {
+		if cp := LocaleCodePage(uint32(lcid)); cp != 0 {
+			return CodePageChoice{cp, "locale"}
 		}
 	}
-	return codePageChoice{1252, "default"}
+	return CodePageChoice{1252, "default"}
 }
 
 // usable reports whether mapi can decode strings in code page cp.
-func usable(cp int) bool {
-	return cp == 65001 || cp == 20127 || mapi.CodePageEncoding(cp) != nil
+func usableCodePage(cp int) bool {
+	return cp == 65001 || cp == 20127 || CodePageEncoding(cp) != nil
 }
 
 func allUTF8(vals [][]byte) bool {
@@ -66,9 +65,9 @@ func allUTF8(vals [][]byte) bool {
 	return true
 }
 
-// windowsCodePage maps an Internet code page to the Windows ANSI code
+// WindowsCodePage maps an Internet code page to the Windows ANSI code
 // page of the same script; 0 when it says nothing of the script.
-func windowsCodePage(cp int) int {
+func WindowsCodePage(cp int) int {
 	switch cp {
 	case 50220, 50221, 50222, 51932, 20932, 932:
 		return 932
@@ -104,9 +103,9 @@ func windowsCodePage(cp int) int {
 	return 0
 }
 
-// localeCodePage gives the Windows ANSI code page of a locale id (the
+// LocaleCodePage gives the Windows ANSI code page of a locale id (the
 // primary language in the low 10 bits, the sublanguage above them).
-func localeCodePage(lcid uint32) int {
+func LocaleCodePage(lcid uint32) int {
 	lang := lcid & 0x3FF
 	sub := (lcid >> 10) & 0x3F
 	switch lang {
