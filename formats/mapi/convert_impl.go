@@ -169,7 +169,9 @@ func (c *conv) headers(m *Message) [][2]string {
 				out = append(out, f)
 				have[strings.ToLower(f[0])] = true
 			}
-		} else if strings.TrimSpace(raw) != "" {
+		} else if strings.Count(strings.TrimSpace(raw), "\n") >= 2 {
+			// (a line or two, such as Outlook's own "Received: from The
+			// Microsoft Outlook Team", is no header to regret)
 			c.warnf("transport headers present but not well formed; headers rebuilt from properties")
 		}
 	}
@@ -418,7 +420,12 @@ func (c *conv) bodies(m *Message) (plain, html string, rtfKeep []byte) {
 	if plain == "" && html == "" {
 		plain = PlainFromRTF(rtf)
 		if strings.TrimSpace(plain) == "" {
-			return "", "", rtf
+			// no text: keep the RTF only when it holds what text cannot
+			// (pictures, objects); an empty body is just empty
+			if bytes.Contains(rtf, []byte(`\pict`)) || bytes.Contains(rtf, []byte(`\object`)) {
+				return "", "", rtf
+			}
+			return "", "", nil
 		}
 	}
 	return plain, html, nil

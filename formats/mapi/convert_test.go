@@ -206,7 +206,7 @@ func TestConvertTransportHeaders(t *testing.T) {
 		t.Errorf("structure %v", types)
 	}
 	// malformed transport headers: rebuilt from properties, with a warning
-	setStr(&m.Props, PidTagTransportMessageHeaders, "garbage without fields")
+	setStr(&m.Props, PidTagTransportMessageHeaders, "garbage without fields\r\nmore garbage\r\nand more\r\n")
 	eml, rep := convertString(t, m)
 	if h, _, _, _ := leaves(t, eml); h.Get("Subject") != "ignored" || len(rep.Warnings) == 0 {
 		t.Errorf("fallback: subject %q warnings %v", h.Get("Subject"), rep.Warnings)
