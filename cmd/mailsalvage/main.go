@@ -18,6 +18,7 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	_ "github.com/mailsalvage/mailsalvage/formats/msg"
+	_ "github.com/mailsalvage/mailsalvage/formats/pst"
 )
 
 // Exit codes (documented in the README).

@@ -213,7 +213,7 @@ func (c *conv) headers(m *Message) [][2]string {
 	add("To", strings.Join(to, ", "))
 	add("Cc", strings.Join(cc, ", "))
 	add("Bcc", strings.Join(bcc, ", "))
-	add("Subject", encodeText(m.Props.Str(PidTagSubject)))
+	add("Subject", encodeText(m.Props.Subject()))
 	if d, ok := messageDate(m); ok {
 		add("Date", d.Format(time.RFC1123Z))
 	}
@@ -668,7 +668,7 @@ func attachmentName(a *Attachment, i int) string {
 		}
 	}
 	if a.Embedded != nil {
-		if s := strings.TrimSpace(a.Embedded.Props.Str(PidTagSubject)); s != "" {
+		if s := strings.TrimSpace(a.Embedded.Props.Subject()); s != "" {
 			return strings.NewReplacer("/", "_", "\\", "_").Replace(s)
 		}
 	}

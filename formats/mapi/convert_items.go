@@ -68,7 +68,7 @@ func (c *conv) itemParts(m *Message, plain *string) itemExtra {
 	case strings.HasPrefix(class, "IPM.DISTLIST"):
 		members := c.distList(m)
 		if len(members) > 0 {
-			list := "Members of " + m.Props.Str(PidTagSubject) + ":\r\n" + strings.Join(members, "\r\n") + "\r\n"
+			list := "Members of " + m.Props.Subject() + ":\r\n" + strings.Join(members, "\r\n") + "\r\n"
 			if strings.TrimSpace(*plain) == "" {
 				*plain = list
 			} else {
@@ -145,7 +145,7 @@ func (c *conv) vcalendar(m *Message, method, component string) string {
 	if !stamp.IsZero() {
 		add("DTSTAMP:" + icsTime(stamp))
 	}
-	if s := m.Props.Str(PidTagSubject); s != "" {
+	if s := m.Props.Subject(); s != "" {
 		add("SUMMARY:" + icsText(s))
 	}
 	if body := m.Props.Str(PidTagBody); strings.TrimSpace(body) != "" {
@@ -284,7 +284,7 @@ func (c *conv) uid(m *Message) string {
 // clients that do not show calendar parts.
 func (c *conv) eventSummary(m *Message) string {
 	var b strings.Builder
-	if s := m.Props.Str(PidTagSubject); s != "" {
+	if s := m.Props.Subject(); s != "" {
 		b.WriteString(s + "\r\n")
 	}
 	if t, ok := namedTime(m, PSETIDAppointment, PidLidAppointmentStartWhole); ok {
@@ -302,7 +302,7 @@ func (c *conv) eventSummary(m *Message) string {
 // taskSummary is a plain-text rendering of a task.
 func taskSummary(m *Message) string {
 	var b strings.Builder
-	b.WriteString("Task: " + m.Props.Str(PidTagSubject) + "\r\n")
+	b.WriteString("Task: " + m.Props.Subject() + "\r\n")
 	if id := named(m, PSETIDTask, PidLidTaskStatus); id != 0 {
 		if v, ok := m.Props.Int(id); ok && v >= 0 && v <= 4 {
 			b.WriteString("Status: " + []string{"not started", "in progress", "completed", "waiting on someone else", "deferred"}[v] + "\r\n")
@@ -339,7 +339,7 @@ func (c *conv) vcard(m *Message) (card, summary string) {
 		fn = namedString(m, PSETIDAddress, PidLidFileUnder)
 	}
 	if fn == "" {
-		fn = p.Str(PidTagSubject)
+		fn = p.Subject()
 	}
 	add("FN:" + icsText(fn))
 	show("", fn)
@@ -573,7 +573,7 @@ func (c *conv) report(m *Message, class string, plain *string, x *itemExtra) {
 	var h strings.Builder
 	if s := p.Str(PidTagOriginalSubject); s != "" {
 		h.WriteString("Subject: " + encodeText(s) + "\r\n")
-	} else if s := p.Str(PidTagSubject); s != "" {
+	} else if s := p.Subject(); s != "" {
 		h.WriteString("Subject: " + encodeText(s) + "\r\n")
 	}
 	if t, ok := p.Time(PidTagOriginalSubmitTime); ok {

@@ -456,3 +456,15 @@ func TestConvertSMIME(t *testing.T) {
 		t.Errorf("opaque S/MIME: %q", ct)
 	}
 }
+
+func TestSubjectMarker(t *testing.T) {
+	var p Properties
+	setStr(&p, PidTagSubject, "\x01\x04RE: lunch")
+	if s := p.Subject(); s != "RE: lunch" {
+		t.Errorf("Subject() = %q", s)
+	}
+	setStr(&p, PidTagSubject, "plain")
+	if s := p.Subject(); s != "plain" {
+		t.Errorf("Subject() = %q", s)
+	}
+}

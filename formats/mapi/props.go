@@ -275,3 +275,14 @@ func DecodeUTF16(b []byte) string {
 	}
 	return string(utf16.Decode(u))
 }
+
+// Subject returns PidTagSubject without the marker some stores put in
+// front of it: U+0001 and a character whose code is the length of the
+// subject prefix ("RE: "), which PidTagSubjectPrefix holds anyway.
+func (p *Properties) Subject() string {
+	s := p.Str(PidTagSubject)
+	if r := []rune(s); len(r) >= 2 && r[0] == 1 {
+		return string(r[2:])
+	}
+	return s
+}
