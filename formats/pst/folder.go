@@ -49,7 +49,9 @@ func (f *File) Folders() []*Folder {
 			seen[child] = true
 			fo := f.folder(child, path)
 			out = append(out, fo)
-			walk(child, fo.Path, depth+1)
+			if !fo.Search { // search folders have no subfolders (MS-PST 2.4.8)
+				walk(child, fo.Path, depth+1)
+			}
 		}
 	}
 	walk(ndb.NIDRootFolder, nil, 0)
