@@ -115,6 +115,9 @@ type Properties struct {
 	// container's name-to-id map. Readers share one map among the
 	// properties of an item.
 	Named map[uint16]NamedProperty
+
+	namedIndex map[NamedProperty]uint16 // Named reversed, built on first lookup
+	namedCount int                      // len(Named) when namedIndex was built
 }
 
 // Set adds or replaces a property.
@@ -244,12 +247,28 @@ func (p *Properties) Binary(id uint16) ([]byte, bool) {
 // NamedID returns the property id that the name-to-id map gives a named
 // property, or 0.
 func (p *Properties) NamedID(guid [16]byte, lid uint32, name string) uint16 {
-	for id, n := range p.Named {
-		if n.GUID == guid && n.Name == name && (name != "" || n.LID == lid) {
-			return id
+	if len(p.Named) == 0 {
+		return 0
+	}
+	if p.namedIndex == nil || p.namedCount != len(p.Named) {
+		// an item looks up many names; index the shared map once per item
+		// (and again if it grew)
+		p.namedCount = len(p.Named)
+		p.namedIndex = make(map[NamedProperty]uint16, len(p.Named))
+		for id, n := range p.Named {
+			if n.Name != "" {
+				n.LID = 0
+			}
+			if old, ok := p.namedIndex[n]; !ok || id < old {
+				p.namedIndex[n] = id
+			}
 		}
 	}
-	return 0
+	key := NamedProperty{GUID: guid, Name: name}
+	if name == "" {
+		key.LID = lid
+	}
+	return p.namedIndex[key]
 }
 
 // FileTime converts a FILETIME (100 ns ticks since 1601-01-01 UTC) to a
