@@ -14,7 +14,7 @@ import (
 // syncHashLimit: evidence files up to this size are hashed on the spot;
 // larger ones (a 20 GB mbox) are hashed in the background while their
 // messages are written, and their provenance lines wait for the hash.
-const syncHashLimit = 32 << 20
+const syncHashLimit = 1 << 20
 
 // maxPending bounds the encoded provenance lines held back waiting for a
 // background evidence hash; past it, writing waits for the hash.
