@@ -152,3 +152,73 @@ func TestSourceThroughRegistry(t *testing.T) {
 		t.Errorf("%d messages, want 1", n)
 	}
 }
+
+// Damage to one item's blocks costs that item only: it is exported as
+// partial with warnings naming the structure, every other item as usual.
+func TestDamagedItemThroughRegistry(t *testing.T) {
+	path := filepath.Join(corpus.Dir(t, "pst"), "Tika__testPST.pst")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Skip(err)
+	}
+	f, err := Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var victims []int64 // offsets of the first message's data block, of two messages
+	total := 0
+	for _, fo := range f.Folders() {
+		nids, _ := f.Contents(fo)
+		for _, nid := range nids {
+			total++
+			if len(victims) < 2 {
+				e, _ := f.DB().Node(nid)
+				be, err := f.DB().Block(e.Data)
+				if err == nil {
+					victims = append(victims, be.Offset)
+				}
+			}
+		}
+	}
+	if len(victims) < 2 {
+		t.Skip("not enough messages")
+	}
+	damaged := append([]byte(nil), b...)
+	damaged[victims[0]+10] ^= 0x5A               // a flipped byte: CRC mismatch, data kept
+	copy(damaged[victims[1]:], make([]byte, 64)) // zeroed: the heap is gone
+	dir := t.TempDir()
+	dpath := filepath.Join(dir, "damaged.pst")
+	os.WriteFile(dpath, damaged, 0o644)
+
+	src, _, err := formats.Open(dpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var states []formats.State
+	var warns []string
+	for {
+		m, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			continue
+		}
+		states = append(states, m.State)
+		warns = append(warns, m.Warnings...)
+	}
+	partial := 0
+	for _, s := range states {
+		if s == formats.Partial {
+			partial++
+		}
+	}
+	t.Logf("%d messages, %d partial: %q", len(states), partial, warns)
+	if len(states) != total || partial < 1 || partial > 2 {
+		t.Errorf("%d messages (%d partial), want %d with 1-2 partial; warnings %q", len(states), partial, total, warns)
+	}
+	if !strings.Contains(strings.Join(warns, "\n"), "0x") {
+		t.Errorf("warnings do not name offsets: %q", warns)
+	}
+}
