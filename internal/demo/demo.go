@@ -106,6 +106,35 @@ func Files() map[string][]byte {
 		}
 		files["Outlook/"+name] = b
 	}
+	// An Outlook data file, as Outlook keeps one: Inbox, Sent Items,
+	// Calendar, Contacts and a nested folder, with notes whose HTML body
+	// is kept only as compressed RTF, attachments, a note forwarding
+	// another as an embedded message, a meeting and a contact.
+	pg := synth.NewGen(2028)
+	notes := func(n int) []*mapi.Message {
+		out := make([]*mapi.Message, n)
+		for i := range out {
+			out[i] = synth.OutlookNote(pg)
+		}
+		return out
+	}
+	archive, err := synth.PST(synth.PSTStore{
+		DisplayName: "Archive",
+		Folders: []*synth.PSTFolder{
+			{Name: "Inbox", Class: "IPF.Note", Messages: notes(4)}, // the fourth forwards a fifth
+			{Name: "Sent Items", Class: "IPF.Note", Messages: notes(1)},
+			{Name: "Calendar", Class: "IPF.Appointment", Messages: []*mapi.Message{synth.OutlookAppointment(pg)}},
+			{Name: "Contacts", Class: "IPF.Contact", Messages: []*mapi.Message{synth.OutlookContact(pg)}},
+			{Name: "Projects", Class: "IPF.Note", Folders: []*synth.PSTFolder{
+				{Name: "Budget 2019", Class: "IPF.Note", Messages: notes(1)},
+			}},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	files["Outlook/archive.pst"] = archive
+
 	tnefData, err := synth.TNEF(synth.OutlookNote(og))
 	if err != nil {
 		panic(err)

@@ -3,9 +3,11 @@ package synth_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 	"github.com/mailsalvage/mailsalvage/formats/msg"
+	"github.com/mailsalvage/mailsalvage/formats/pst"
 	"github.com/mailsalvage/mailsalvage/formats/tnef"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
@@ -57,4 +59,36 @@ func ExampleCompressRTF() {
 	fmt.Println(string(back) == html, mapi.PlainFromRTF(rtf))
 	// Output:
 	// true Hello & welcome
+}
+
+// A PST file of two folders, read back with the project's reader.
+func ExamplePST() {
+	g := synth.NewGen(3)
+	b, err := synth.PST(synth.PSTStore{
+		DisplayName: "Example",
+		Folders: []*synth.PSTFolder{
+			{Name: "Inbox", Class: "IPF.Note", Messages: []*mapi.Message{synth.OutlookNote(g), synth.OutlookNote(g)}},
+			{Name: "Contacts", Class: "IPF.Contact", Messages: []*mapi.Message{synth.OutlookContact(g)}},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	f, err := pst.Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(b), f.Store().Str(mapi.PidTagDisplayName))
+	for _, fo := range f.Folders() {
+		nids, _ := f.Contents(fo)
+		for _, nid := range nids {
+			m, _ := f.Message(nid)
+			fmt.Printf("%s: %s %q\n", strings.Join(fo.Path, "/"), m.Class(), m.Props.Subject())
+		}
+	}
+	// Output:
+	// 271360 Example
+	// Top of Personal Folders/Inbox: IPM.Note "Invoice 4471"
+	// Top of Personal Folders/Inbox: IPM.Note "Holiday schedule"
+	// Top of Personal Folders/Contacts: IPM.Contact "Hiroshi Moreau"
 }
