@@ -206,6 +206,22 @@ func (e *Exporter) EndInput(err error) error {
 	return e.prov.flush(true)
 }
 
+// Expect records how many messages a folder of the current input should
+// hold, as the container's own tables say (see formats.Expecter).
+func (e *Exporter) Expect(folder []string, n int) {
+	if e.cur == nil {
+		return
+	}
+	e.commitMu.Lock()
+	defer e.commitMu.Unlock()
+	f := e.cur.folder(strings.Join(validUTF8(folder), "/"))
+	total := n
+	if f.Expected != nil {
+		total += *f.Expected
+	}
+	f.Expected = &total
+}
+
 // job is one message occurrence on its way through the pipeline.
 type job struct {
 	seq uint64
@@ -282,6 +298,7 @@ func (e *Exporter) fail(j *job, err error) {
 	e.commitMu.Lock()
 	defer e.commitMu.Unlock()
 	j.in.Failed++
+	j.in.folder(strings.Join(validUTF8(j.m.Folder), "/")).Failed++
 	j.in.addProblem(fmt.Errorf("%s: %s: message could not be read: %w", j.m.Evidence, j.m.Chain, err))
 }
 
@@ -451,6 +468,7 @@ func (e *Exporter) commit(j *job) {
 			os.Remove(j.tmp)
 		}
 		j.in.Failed++
+		j.in.folder(strings.Join(validUTF8(j.m.Folder), "/")).Failed++
 		j.in.addProblem(fmt.Errorf("%s: %s: message could not be written: %w", j.m.Evidence, j.m.Chain, j.err))
 		return
 	}

@@ -48,10 +48,24 @@ type InputSummary struct {
 	Error        string                    `json:"error,omitempty"` // why the input could not be read (to the end)
 }
 
-// FolderSummary counts the messages of one source folder.
+// FolderSummary counts the messages of one source folder: how many its
+// container's tables say it holds (Expected, when the format knows), how
+// many were written by state, and how many were found but could not be
+// written (Failed).
 type FolderSummary struct {
+	Expected *int                  `json:"expected,omitempty"`
 	Messages int                   `json:"messages"`
 	ByState  map[formats.State]int `json:"by_state"`
+	Failed   int                   `json:"failed,omitempty"`
+}
+
+func (in *InputSummary) folder(name string) *FolderSummary {
+	f := in.Folders[name]
+	if f == nil {
+		f = &FolderSummary{ByState: map[formats.State]int{}}
+		in.Folders[name] = f
+	}
+	return f
 }
 
 func newInputSummary(path, format string) *InputSummary {
@@ -72,11 +86,7 @@ func (in *InputSummary) count(r *Record) {
 	if len(r.Warnings) > 0 {
 		in.WithWarnings++
 	}
-	f := in.Folders[r.Folder]
-	if f == nil {
-		f = &FolderSummary{ByState: map[formats.State]int{}}
-		in.Folders[r.Folder] = f
-	}
+	f := in.folder(r.Folder)
 	f.Messages++
 	f.ByState[r.State]++
 }

@@ -200,3 +200,25 @@ func (s *one) Close() error {
 	s.m = nil
 	return nil
 }
+
+// FolderCount says how many messages a folder should hold.
+type FolderCount struct {
+	Folder []string
+	Count  int
+}
+
+// Expecter is implemented by sources that know, from the container's own
+// tables, how many messages each folder should hold (a PST's contents
+// tables), so that a run's accounting shows what was lost. Expected is
+// asked once the source has returned io.EOF.
+type Expecter interface {
+	Expected() []FolderCount
+}
+
+// ExpectedOf returns what a source expects, if it says.
+func ExpectedOf(s Source) []FolderCount {
+	if e, ok := s.(Expecter); ok {
+		return e.Expected()
+	}
+	return nil
+}

@@ -228,6 +228,8 @@ func (s *fileSource) Next() (*Message, error) {
 	return m, err
 }
 
+func (s *fileSource) Expected() []FolderCount { return ExpectedOf(s.Source) }
+
 func (s *fileSource) Close() error {
 	err := s.Source.Close()
 	if cerr := s.f.Close(); err == nil {
@@ -241,6 +243,8 @@ type rooted struct {
 	Source
 	root string
 }
+
+func (s *rooted) Expected() []FolderCount { return ExpectedOf(s.Source) }
 
 func (s *rooted) Next() (*Message, error) {
 	m, err := s.Source.Next()

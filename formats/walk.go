@@ -44,9 +44,14 @@ type walker struct {
 	childRel string // path of the child below the root
 	childDir bool
 	found    int // messages returned so far
+	expected []FolderCount
 	// Ignored counts metadata files skipped without a Problem.
 	Ignored int
 }
+
+// Expected gathers what the sources inside the folder expected, with
+// their folder paths below the walk root.
+func (w *walker) Expected() []FolderCount { return w.expected }
 
 func (w *walker) Close() error {
 	if w.child != nil {
@@ -71,6 +76,15 @@ func (w *walker) Next() (*Message, error) {
 			var p *Problem
 			if errors.As(err, &p) {
 				return nil, w.adoptErr(err)
+			}
+			if err == io.EOF {
+				dir := w.childRel
+				if !w.childDir {
+					dir = path.Dir(w.childRel)
+				}
+				for _, fc := range ExpectedOf(w.child) {
+					w.expected = append(w.expected, FolderCount{Folder: append(FolderOf(dir), fc.Folder...), Count: fc.Count})
+				}
 			}
 			w.child.Close()
 			w.child = nil
@@ -209,6 +223,8 @@ type closeWith struct {
 	Source
 	c io.Closer
 }
+
+func (s *closeWith) Expected() []FolderCount { return ExpectedOf(s.Source) }
 
 func (s *closeWith) Close() error {
 	err := s.Source.Close()

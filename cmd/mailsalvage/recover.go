@@ -126,6 +126,9 @@ func recoverInput(stderr io.Writer, ex *export.Exporter, in string) bool {
 			continue
 		}
 		if err == io.EOF {
+			for _, fc := range formats.ExpectedOf(src) {
+				ex.Expect(fc.Folder, fc.Count)
+			}
 			ex.EndInput(nil)
 			return true
 		}

@@ -59,7 +59,13 @@ type source struct {
 	seen     map[ndb.NID]bool
 	reported int // warnings of the file already handed out
 	started  bool
+	expected []formats.FolderCount
+	orphans  []ndb.NodeEntry // message nodes no contents table lists, read after the folders
+	orphaned bool            // orphans were looked for
 }
+
+// Expected says how many messages each folder's contents table lists.
+func (s *source) Expected() []formats.FolderCount { return s.expected }
 
 func (s *source) Close() error { return nil }
 
@@ -79,6 +85,15 @@ func (s *source) Next() (*formats.Message, error) {
 			return s.message(nid), nil
 		}
 		if s.fi >= len(s.folders) {
+			if !s.orphaned {
+				s.orphaned = true
+				s.findOrphans()
+			}
+			if len(s.orphans) > 0 {
+				e := s.orphans[0]
+				s.orphans = s.orphans[1:]
+				return s.orphan(e), nil
+			}
 			return nil, io.EOF
 		}
 		fo := s.folders[s.fi]
@@ -89,6 +104,9 @@ func (s *source) Next() (*formats.Message, error) {
 		}
 		nids, err := s.f.Contents(fo)
 		s.cur = fo
+		if err == nil {
+			s.expected = append(s.expected, formats.FolderCount{Folder: append([]string{s.top}, fo.Path...), Count: len(nids)})
+		}
 		if err != nil {
 			return nil, &formats.Problem{Offset: -1, Err: fmt.Errorf("folder %s (NID 0x%X): contents table unreadable: %w", pathString(fo.Path), uint32(fo.NID), err)}
 		}
@@ -96,10 +114,45 @@ func (s *source) Next() (*formats.Message, error) {
 	}
 }
 
-// message makes the formats.Message of one item; the item is read and
-// converted when Open is called.
-func (s *source) message(nid ndb.NID) *formats.Message {
-	fo := s.cur
+// findOrphans lists the message nodes of the NBT that no folder's
+// contents table lists: items Outlook lost track of (a crash, a damaged
+// table), still whole in the file.
+func (s *source) findOrphans() {
+	s.f.db.WalkNodes(func(e ndb.NodeEntry) bool {
+		if e.NID.Type() == ndb.NIDTypeNormalMessage && !s.seen[e.NID] {
+			s.orphans = append(s.orphans, e)
+		}
+		return true
+	})
+}
+
+// orphan makes the message of an orphaned node, in Recovered/<the folder
+// its NBT entry names as parent>.
+func (s *source) orphan(e ndb.NodeEntry) *formats.Message {
+	s.seen[e.NID] = true
+	parent := fmt.Sprintf("unknown folder 0x%X", uint32(e.Parent))
+	for _, fo := range s.folders {
+		if fo.NID == e.Parent {
+			parent = fo.Name
+			break
+		}
+	}
+	m := s.build(e.NID, &Folder{NID: e.Parent, Path: []string{"Recovered", parent}})
+	if m.State == formats.Intact {
+		m.State = formats.Orphaned
+	}
+	m.Method = "pst-orphan"
+	m.SetAttr("pst_found", "in the node B-tree, in no folder's contents table")
+	m.Warnf("orphaned item: in the node B-tree (parent folder 0x%X) but listed by no folder's contents table", uint32(e.Parent))
+	return m
+}
+
+// message makes the formats.Message of one item of the current folder.
+func (s *source) message(nid ndb.NID) *formats.Message { return s.build(nid, s.cur) }
+
+// build reads and converts one item (one item at a time, so memory is
+// bounded by the largest item) and makes its formats.Message.
+func (s *source) build(nid ndb.NID, fo *Folder) *formats.Message {
 	m := &formats.Message{
 		Size:   -1,
 		Folder: append([]string{s.top}, fo.Path...),
@@ -115,8 +168,6 @@ func (s *source) message(nid ndb.NID) *formats.Message {
 		// the password is a property Outlook checks; it protects nothing
 		m.SetAttr("pst_password_crc", fmt.Sprintf("0x%08X", crc))
 	}
-	// Read now, so that state and warnings are known before the exporter
-	// logs the message; one item at a time.
 	before := len(s.f.db.Warnings())
 	item, err := s.f.Message(nid)
 	var data []byte
