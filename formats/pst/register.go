@@ -64,7 +64,9 @@ type source struct {
 	orphaned bool            // orphans were looked for
 }
 
-// Expected says how many messages each folder's contents table lists.
+// Expected says how many messages each folder's contents table lists
+// (none for search folders, whose items are exported in their own
+// folders).
 func (s *source) Expected() []formats.FolderCount { return s.expected }
 
 func (s *source) Close() error { return nil }
@@ -99,7 +101,9 @@ func (s *source) Next() (*formats.Message, error) {
 		fo := s.folders[s.fi]
 		s.fi++
 		if fo.Search {
-			// its items are other folders' items, exported with them
+			// its items are other folders' items, exported with them: none
+			// are expected here
+			s.expected = append(s.expected, formats.FolderCount{Folder: append([]string{s.top}, fo.Path...)})
 			continue
 		}
 		nids, err := s.f.Contents(fo)
