@@ -612,15 +612,15 @@ func TestPSTDeleted(t *testing.T) {
 	if deleted != 3 {
 		t.Errorf("%d deleted messages in the map, want 3", deleted)
 	}
-	// the CLI's reader does not see them: they are for recovery to find
+	// the CLI's reader finds them as orphans
 	src, err := openSource(t, b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	n := 0
+	n, orphans := 0, 0
 	for {
-		_, err := src.Next()
+		msg, err := src.Next()
 		if err == io.EOF {
 			break
 		}
@@ -628,9 +628,12 @@ func TestPSTDeleted(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
+		if msg.State == formats.Orphaned {
+			orphans++
+		}
 	}
-	if n != len(m.Messages)-deleted {
-		t.Errorf("formats.Open yields %d messages, want %d", n, len(m.Messages)-deleted)
+	if n != len(m.Messages) || orphans != deleted {
+		t.Errorf("formats.Open yields %d messages (%d orphaned), want %d (%d orphaned)", n, orphans, len(m.Messages), deleted)
 	}
 }
 
@@ -649,7 +652,8 @@ func openSource(t *testing.T, b []byte) (formats.Source, error) {
 
 // TestPSTFormatsOpen reads the file as the CLI does: formats.Open finds
 // the pst format and yields every listed message, intact, converted to
-// RFC 5322 without warnings, in its folder.
+// RFC 5322 without warnings, in its folder, and every unlisted one as an
+// orphan in Recovered/<parent>.
 func TestPSTFormatsOpen(t *testing.T) {
 	s := pstTestStore()
 	b, m, err := PSTWithMap(s)
@@ -663,9 +667,11 @@ func TestPSTFormatsOpen(t *testing.T) {
 	defer src.Close()
 	want := map[string]int{}
 	for _, mi := range m.Messages {
-		if !mi.Deleted {
-			want[strings.Join(append([]string{"archive", "Top of Personal Folders"}, mi.Path...), "/")]++
+		if mi.Deleted { // an orphan, filed under its parent folder's name
+			want["archive/Recovered/"+mi.Path[len(mi.Path)-1]]++
+			continue
 		}
+		want[strings.Join(append([]string{"archive", "Top of Personal Folders"}, mi.Path...), "/")]++
 	}
 	got := map[string]int{}
 	for {
@@ -678,11 +684,17 @@ func TestPSTFormatsOpen(t *testing.T) {
 		}
 		where := strings.Join(msg.Folder, "/")
 		got[where]++
-		if msg.State != formats.Intact {
-			t.Errorf("%s: state %s", where, msg.State)
+		wantState := formats.Intact
+		if strings.HasPrefix(where, "archive/Recovered/") {
+			wantState = formats.Orphaned
 		}
-		for _, w := range msg.Warnings {
-			t.Errorf("%s: %s", where, w)
+		if msg.State != wantState {
+			t.Errorf("%s: state %s, want %s", where, msg.State, wantState)
+		}
+		if wantState == formats.Intact {
+			for _, w := range msg.Warnings {
+				t.Errorf("%s: %s", where, w)
+			}
 		}
 		rc, err := msg.Open()
 		if err != nil {
