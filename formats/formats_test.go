@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 )
@@ -220,5 +221,41 @@ func TestDescribeContent(t *testing.T) {
 		if got := DescribeContent([]byte(in)); !strings.Contains(got, want) {
 			t.Errorf("DescribeContent(%q) = %q, want it to say %q", in, got, want)
 		}
+	}
+}
+
+// OpenCounting counts every byte the format reads, the probe's head
+// included, and through a folder walk's files too.
+func TestOpenCounting(t *testing.T) {
+	dir := t.TempDir()
+	body := "TOY\none\ntwo\nthree\n"
+	if err := os.WriteFile(filepath.Join(dir, "a.toy"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	src, _, err := OpenCounting(filepath.Join(dir, "a.toy"), &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	// the head read by the probe, then the whole file by the toy reader
+	if want := int64(2 * len(body)); n.Load() != want {
+		t.Errorf("file: counted %d bytes, want %d", n.Load(), want)
+	}
+	n.Store(0)
+	src, name, err := OpenCounting(dir, &n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := src.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.Close()
+	if name != "folder" || n.Load() != int64(2*len(body)) {
+		t.Errorf("folder (%s): counted %d bytes, want %d", name, n.Load(), 2*len(body))
 	}
 }

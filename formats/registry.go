@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // HeadSize is how much of a file is read for format detection.
@@ -126,7 +127,7 @@ func (e *OpenError) Unwrap() error { return e.Err }
 
 // Detect reports which format path is in, by content.
 func Detect(path string) (string, error) {
-	p, closer, err := probe(path)
+	p, closer, err := probe(path, nil)
 	if err != nil {
 		return "", err
 	}
@@ -145,7 +146,7 @@ func Detect(path string) (string, error) {
 
 // probe stats path and reads what detection needs. For a file it returns the
 // open evidence file as closer; the caller keeps or closes it.
-func probe(path string) (*Probe, *os.File, error) {
+func probe(path string, n *atomic.Int64) (*Probe, *os.File, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, nil, &OpenError{Path: path, Err: unwrapPathError(err)}
@@ -153,7 +154,10 @@ func probe(path string) (*Probe, *os.File, error) {
 	p := &Probe{Path: path, Info: info}
 	switch {
 	case info.IsDir():
-		p.FS = EvidenceFS(path)
+		p.FS = CountingEvidenceFS(path, n)
+		if n == nil {
+			p.FS = EvidenceFS(path)
+		}
 		return p, nil, nil
 	case !info.Mode().IsRegular():
 		return nil, nil, &OpenError{Path: path, Err: ErrNotRegular, Detail: describeMode(info.Mode())}
@@ -167,12 +171,12 @@ func probe(path string) (*Probe, *os.File, error) {
 		return nil, nil, &OpenError{Path: path, Err: ErrEmpty}
 	}
 	head := make([]byte, min(info.Size(), HeadSize))
-	n, err := f.ReadAt(head, 0)
+	got, err := f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
 		f.Close()
 		return nil, nil, &OpenError{Path: path, Err: unwrapPathError(err)}
 	}
-	p.Head = head[:n]
+	p.Head = head[:got]
 	return p, f, nil
 }
 
@@ -181,8 +185,13 @@ func probe(path string) (*Probe, *os.File, error) {
 // detected and opened in turn (see Walk). Messages from the returned Source
 // have Evidence set to the path of their evidence file (path itself, or a
 // file below it).
-func Open(path string) (Source, string, error) {
-	p, f, err := probe(path)
+func Open(path string) (Source, string, error) { return OpenCounting(path, nil) }
+
+// OpenCounting is Open that adds every byte read from the evidence to *n
+// as it is read (n may be nil). Random-access formats may read some bytes
+// twice, so the count can pass the input's size; it is meant for progress.
+func OpenCounting(path string, n *atomic.Int64) (Source, string, error) {
+	p, f, err := probe(path, n)
 	if err != nil {
 		return nil, "", err
 	}
@@ -205,7 +214,12 @@ func Open(path string) (Source, string, error) {
 		f.Close()
 		return nil, "", &OpenError{Path: path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
 	}
-	src, err := fm.OpenFile(f, p.Info.Size(), p)
+	var ra io.ReaderAt = f
+	if n != nil {
+		n.Add(int64(len(p.Head)))
+		ra = countingReaderAt{f, n}
+	}
+	src, err := fm.OpenFile(ra, p.Info.Size(), p)
 	if err != nil {
 		f.Close()
 		return nil, "", &OpenError{Path: path, Err: err}

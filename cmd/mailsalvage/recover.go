@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,8 +23,8 @@ import (
 const maxShownProblems = 20
 
 func newRecoverCmd() *cobra.Command {
-	var out, tnefMode string
-	var force, quiet bool
+	var out, tnefMode, progressMode string
+	var force, quiet, jsonOut bool
 	cmd := &cobra.Command{
 		Use:   "recover INPUT... -o OUT",
 		Short: "Recover every message from the inputs into OUT",
@@ -41,39 +44,64 @@ and recovery goes on with the rest.`,
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			return runRecover(cmd.ErrOrStderr(), args, out, force, quiet, transform)
+			bar, err := progressOn(progressMode, quiet, cmd.ErrOrStderr())
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return runRecover(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, out, runOptions{
+				force: force, quiet: quiet, json: jsonOut, progress: bar, transform: transform,
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output folder (created if needed; must be empty unless --force)")
 	cmd.Flags().BoolVar(&force, "force", false, "write into an output folder that already holds files")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only errors")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only errors (no progress bar, no table at the end)")
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "print summary.json to stdout at the end, for scripts")
+	cmd.Flags().StringVar(&progressMode, "progress", progressAuto, "progress bar on stderr: auto (when stderr is a terminal and not --quiet), always, never")
 	cmd.Flags().StringVar(&tnefMode, "tnef", "decode", "winmail.dat (TNEF) parts: decode (replace by their body and attachments), keep (decode and keep the original part), off (write messages as stored)")
 	cmd.MarkFlagDirname("out")
 	return cmd
 }
 
-func runRecover(stderr io.Writer, inputs []string, out string, force, quiet bool, transform func(*formats.Message, []byte) ([]byte, bool)) error {
+// runOptions are recover's flags, as runRecover needs them.
+type runOptions struct {
+	force, quiet, json bool
+	progress           bool // draw a progress bar per input on stderr
+	transform          func(*formats.Message, []byte) ([]byte, bool)
+}
+
+func runRecover(stdout, stderr io.Writer, inputs []string, out string, o runOptions) error {
 	if err := checkOut(inputs, out); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	ex, err := export.Create(out, export.Options{
-		Force: force, Tool: "mailsalvage", Version: toolVersion(),
-		Args: cmdline, Transform: transform,
+		Force: o.force, Tool: "mailsalvage", Version: toolVersion(),
+		Args: cmdline, Transform: o.transform,
 	})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	failed := 0
-	for _, in := range inputs {
-		if !recoverInput(stderr, ex, in) {
+	took := make([]time.Duration, len(inputs))
+	for i, in := range inputs {
+		start := time.Now()
+		if !recoverInput(stderr, ex, in, o.progress) {
 			failed++
 		}
+		took[i] = time.Since(start)
 	}
 	if err := ex.Close(); err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", out, err)}
 	}
-	if !quiet {
-		printTotals(stderr, ex.Inputs(), out)
+	if !o.quiet {
+		printTable(stderr, ex.Inputs(), took, out)
+	}
+	if o.json {
+		b, err := os.ReadFile(filepath.Join(out, export.SummaryFile))
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		stdout.Write(b)
 	}
 	if failed > 0 {
 		return &exitError{code: exitInputFail, err: fmt.Errorf("%d of %d inputs could not be read", failed, len(inputs))}
@@ -104,10 +132,13 @@ func tnefTransform(mode string) (func(*formats.Message, []byte) ([]byte, bool), 
 }
 
 // recoverInput recovers one input and reports whether it could be read.
-func recoverInput(stderr io.Writer, ex *export.Exporter, in string) bool {
-	src, format, err := formats.Open(in)
+func recoverInput(stderr io.Writer, ex *export.Exporter, in string, bar bool) bool {
+	p := startProgress(stderr, bar, in)
+	defer p.finish()
+	src, format, err := formats.OpenCounting(in, p.counter())
 	ex.BeginInput(in, format)
 	if err != nil {
+		p.clear()
 		fmt.Fprintln(stderr, "mailsalvage:", err)
 		ex.EndInput(err)
 		return false
@@ -118,7 +149,9 @@ func recoverInput(stderr io.Writer, ex *export.Exporter, in string) bool {
 		m, err := src.Next()
 		if m != nil {
 			n++
+			p.message(m.State)
 			if werr := ex.Add(m); werr != nil {
+				p.clear()
 				fmt.Fprintf(stderr, "mailsalvage: %s: %s: %v\n", m.Evidence, m.Chain, werr)
 			}
 		}
@@ -132,17 +165,21 @@ func recoverInput(stderr io.Writer, ex *export.Exporter, in string) bool {
 			ex.EndInput(nil)
 			return true
 		}
-		var p *formats.Problem
-		if errors.As(err, &p) {
-			ex.Problem(p)
+		var pr *formats.Problem
+		if errors.As(err, &pr) {
+			ex.Problem(pr)
+			if shown <= maxShownProblems {
+				p.clear()
+			}
 			if shown < maxShownProblems {
-				fmt.Fprintln(stderr, "mailsalvage:", p)
+				fmt.Fprintln(stderr, "mailsalvage:", pr)
 			} else if shown == maxShownProblems {
 				fmt.Fprintf(stderr, "mailsalvage: %s: more problems; see summary.json\n", in)
 			}
 			shown++
 			continue
 		}
+		p.clear()
 		fmt.Fprintln(stderr, "mailsalvage:", err)
 		ex.EndInput(err)
 		// an input that yielded messages before failing was read, in part
@@ -199,24 +236,54 @@ func within(p, dir string) bool {
 	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-func printTotals(w io.Writer, inputs []*export.InputSummary, out string) {
-	total := 0
-	by := map[formats.State]int{}
-	for _, in := range inputs {
-		total += in.Messages
-		for s, n := range in.ByState {
-			by[s] += n
+// printTable ends a run on the terminal: one row per input (format,
+// messages by state, messages with warnings, problems, time), a total row,
+// and where the output went.
+func printTable(w io.Writer, inputs []*export.InputSummary, took []time.Duration, out string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := []string{"INPUT", "FORMAT", "MESSAGES"}
+	for _, s := range formats.States {
+		head = append(head, strings.ToUpper(string(s)))
+	}
+	head = append(head, "WARNINGS", "PROBLEMS", "TIME", "")
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	var total export.InputSummary
+	total.ByState = map[formats.State]int{}
+	var all time.Duration
+	row := func(name, format string, in *export.InputSummary, d time.Duration, status string) {
+		cells := []string{name, format, fmt.Sprint(in.Messages)}
+		for _, s := range formats.States {
+			cells = append(cells, fmt.Sprint(in.ByState[s]))
 		}
+		cells = append(cells, fmt.Sprint(in.WithWarnings), fmt.Sprint(in.ProblemCount), d.Round(time.Millisecond).String(), status)
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	for i, in := range inputs {
 		status := ""
 		switch {
 		case in.Error != "" && in.Messages == 0:
-			status = "  (could not be read)"
+			status = "could not be read"
 		case in.Error != "":
-			status = "  (not read to the end)"
+			status = "not read to the end"
 		}
-		fmt.Fprintf(w, "%s [%s]: %d messages%s%s\n", in.Path, orDash(in.Format), in.Messages, stateList(in.ByState), status)
+		var d time.Duration
+		if i < len(took) {
+			d = took[i]
+		}
+		all += d
+		row(in.Path, orDash(in.Format), in, d, status)
+		total.Messages += in.Messages
+		total.WithWarnings += in.WithWarnings
+		total.ProblemCount += in.ProblemCount
+		for s, n := range in.ByState {
+			total.ByState[s] += n
+		}
 	}
-	fmt.Fprintf(w, "%d messages%s written to %s\n", total, stateList(by), out)
+	if len(inputs) > 1 {
+		row("total", "", &total, all, "")
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d messages%s written to %s\n", total.Messages, stateList(total.ByState), out)
 }
 
 func stateList(by map[formats.State]int) string {
