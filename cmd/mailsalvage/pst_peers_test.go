@@ -486,6 +486,10 @@ func TestOSTTreeMatchesCorpusList(t *testing.T) {
 		switch {
 		case p == "":
 			t.Logf("%d messages in no folder (states %v)", fs.Messages, fs.ByState)
+		case strings.HasPrefix(p, "Recovered/"):
+			// deleted and orphaned items (formats/pst): in no folder of
+			// the tree
+			t.Logf("%s: %d deleted or orphaned messages (states %v)", p, fs.Messages, fs.ByState)
 		case listed[p] == nil:
 			t.Errorf("folder %q (%d messages) is not in the tree list", raw, fs.Messages)
 		}

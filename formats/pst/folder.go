@@ -21,13 +21,22 @@ type Folder struct {
 	Class  string   // PidTagContainerClass: IPF.Note, IPF.Appointment...
 	Count  int      // PidTagContentCount: items the folder says it holds
 	Search bool     // a search folder: its items live in other folders
+	// Unlisted: the folder is in the node B-tree but no readable
+	// hierarchy table lists it (its parent's is damaged); its path comes
+	// from the parent NIDs of the node entries, under Recovered when they
+	// lead nowhere.
+	Unlisted bool
 }
 
 // Folders walks the folder hierarchy from the root folder, depth first in
 // the order of each hierarchy table. A folder that cannot be read is
-// reported in Warnings and its subtree skipped; loops are cut.
+// reported in Warnings and its subtree skipped; loops are cut. When a
+// hierarchy table could not be read, the folders of the node B-tree it
+// would have led to follow, Unlisted, with the paths their parent NIDs
+// give.
 func (f *File) Folders() []*Folder {
 	var out []*Folder
+	broken := false
 	seen := map[ndb.NID]bool{ndb.NIDRootFolder: true}
 	var walk func(nid ndb.NID, path []string, depth int)
 	walk = func(nid ndb.NID, path []string, depth int) {
@@ -38,6 +47,7 @@ func (f *File) Folders() []*Folder {
 		t, err := f.readTC(nid.WithType(ndb.NIDTypeHierarchyTable))
 		if err != nil {
 			f.warnf("folder 0x%X (%s): hierarchy table unreadable: %v", uint32(nid), pathString(path), err)
+			broken = true
 			return
 		}
 		for i := 0; i < t.Rows(); i++ {
@@ -55,6 +65,60 @@ func (f *File) Folders() []*Folder {
 		}
 	}
 	walk(ndb.NIDRootFolder, nil, 0)
+	if broken {
+		out = append(out, f.unlisted(out, seen)...)
+	}
+	return out
+}
+
+// unlisted returns the folders of the node B-tree the hierarchy walk did
+// not reach, parents before children, each with the path its parent NIDs
+// give: below a folder the walk reached, else below "Recovered".
+func (f *File) unlisted(walked []*Folder, seen map[ndb.NID]bool) []*Folder {
+	nodes := map[ndb.NID]ndb.NodeEntry{}
+	var order []ndb.NID
+	f.db.WalkNodes(func(e ndb.NodeEntry) bool {
+		if t := e.NID.Type(); (t == ndb.NIDTypeNormalFolder || t == ndb.NIDTypeSearchFolder) && !seen[e.NID] {
+			nodes[e.NID] = e
+			order = append(order, e.NID)
+		}
+		return true
+	})
+	if len(order) == 0 {
+		return nil
+	}
+	byNID := map[ndb.NID]*Folder{}
+	for _, fo := range walked {
+		byNID[fo.NID] = fo
+	}
+	var out []*Folder
+	var resolve func(nid ndb.NID, depth int) ([]string, bool)
+	resolve = func(nid ndb.NID, depth int) ([]string, bool) {
+		if nid == ndb.NIDRootFolder {
+			return nil, true
+		}
+		if fo, ok := byNID[nid]; ok {
+			return fo.Path, true
+		}
+		e, ok := nodes[nid]
+		if !ok || depth > maxFolderDepth {
+			return nil, false
+		}
+		delete(nodes, nid) // a loop of parents ends here
+		parent, ok := resolve(e.Parent, depth+1)
+		if !ok {
+			parent = []string{"Recovered"}
+		}
+		fo := f.folder(nid, parent)
+		fo.Unlisted = true
+		byNID[nid] = fo
+		out = append(out, fo)
+		f.warnf("folder 0x%X (%s): in the node B-tree, listed by no readable hierarchy table; placed by its parent NID 0x%X", uint32(nid), pathString(fo.Path), uint32(e.Parent))
+		return fo.Path, true
+	}
+	for _, nid := range order {
+		resolve(nid, 0)
+	}
 	return out
 }
 

@@ -24,6 +24,16 @@ func (f *File) Message(nid ndb.NID) (*mapi.Message, error) {
 	return f.message(blocks, subs, 0, 0, fmt.Sprintf("message %v", nid))
 }
 
+// MessageAt reads the message of a node entry the NBT may no longer have:
+// a deleted item (DeletedItems).
+func (f *File) MessageAt(e ndb.NodeEntry) (*mapi.Message, error) {
+	blocks, subs, err := f.entryData(e)
+	if err != nil {
+		return nil, fmt.Errorf("message %v: %w", e.NID, err)
+	}
+	return f.message(blocks, subs, 0, 0, fmt.Sprintf("message %v", e.NID))
+}
+
 // message reads a message from its property context blocks and subnodes.
 func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, where string) (*mapi.Message, error) {
 	pc, err := ltp.ReadPCDetailed(blocks, subs)

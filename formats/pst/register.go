@@ -2,6 +2,7 @@ package pst
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,6 +13,27 @@ import (
 	"github.com/mailsalvage/mailsalvage/formats/pst/ndb"
 )
 
+// The messaging layer's reading of one file as a formats.Source; how each
+// item was found is in its Method and provenance:
+//
+//   - "pst": through the header's node B-tree and its folder's contents
+//     table;
+//   - "pst-rebuilt": its node entry was taken from a leaf page found by
+//     scanning (the header's B-tree was damaged there);
+//   - "pst-orphan": in the node B-tree, in no contents table (state
+//     orphaned, folder Recovered/<parent>);
+//   - "pst-deleted": a dead node entry (past cEnt of a live NBT page, or in
+//     a page no tree reaches) whose blocks still read soundly (state
+//     deleted, folder Recovered/<parent>);
+//   - "pst-block-scan": its node entry is lost with the NBT page that held
+//     it; found by its data block, which no node refers to (state
+//     orphaned, folder Recovered/unknown folder; no subnodes, so no
+//     recipients or attachments).
+//
+// An item some of whose blocks are damaged is exported with what survived
+// as state partial, each warning naming the structure and its offset; an
+// item none of whose data survives is a placeholder saying why.
+
 func init() {
 	formats.Register(formats.Format{
 		Name:     "pst",
@@ -21,20 +43,29 @@ func init() {
 }
 
 // Match claims files starting with the PST magic "!BDN" and a client
-// magic of a PST ("SM") or OST ("SO").
+// magic of a PST ("SM") or OST ("SO"); failing the magic (a damaged
+// header), files whose first bytes hold a page of some PST variant with
+// a sound trailer (ndb.Sniff).
 func Match(p *formats.Probe) int {
 	h := p.Head
-	if len(h) < 12 || string(h[:4]) != "!BDN" {
-		return 0
+	if len(h) >= 12 && string(h[:4]) == "!BDN" {
+		if c := string(h[8:10]); c != "SM" && c != "SO" {
+			return 10 // damaged client magic: still worth a try
+		}
+		return 95
 	}
-	if c := string(h[8:10]); c != "SM" && c != "SO" {
-		return 10 // damaged client magic: still worth a try
+	if _, ok := ndb.Sniff(h); ok {
+		return 60
 	}
-	return 95
+	return 0
 }
 
+// openFile opens the file for recovery: the whole file is scanned once
+// (ndb.OpenRecovered), so that damaged or lost B-trees are rebuilt and
+// deleted items found. r may be any io.ReaderAt (a window of a disk image
+// handed over by the carver).
 func openFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
-	f, err := Open(r, size)
+	f, err := OpenRecovered(r, size)
 	if err != nil {
 		return nil, err
 	}
@@ -42,26 +73,50 @@ func openFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	if name == "" || name == "." {
 		name = "pst"
 	}
-	s := &source{f: f, top: name}
+	s := &source{f: f, top: name, names: map[ndb.NID]string{}}
 	s.folders = f.Folders()
+	for _, fo := range s.folders {
+		s.names[fo.NID] = fo.Name
+	}
+	if rec := f.db.Recovery(); rec != nil {
+		s.rebuilt = rec.HeaderRebuilt || len(rec.LostNBT) > 0 || len(rec.LostBBT) > 0 || rec.BlocksCorrected > 0
+	}
+	if s.rebuilt {
+		// what was rebuilt, said once for the file (each item's
+		// provenance says how it was found)
+		for _, w := range f.db.Warnings() {
+			if strings.HasPrefix(w, "HEADER") || strings.HasPrefix(w, "recovery: the header's B-trees") {
+				s.report = append(s.report, w)
+			}
+		}
+	}
 	return s, nil
 }
 
-// source yields every message of every folder, reading one message at a
-// time: memory is bounded by the largest item, not the file.
+// source yields every message of every folder, then the orphaned items
+// (in the NBT, in no contents table), the deleted ones (dead NBT entries
+// whose blocks survive) and those found by their data blocks alone,
+// reading one message at a time: memory is bounded by the largest item
+// and the scan's index, not the file's bytes.
 type source struct {
 	f        *File
 	top      string // the file's name, the top of every folder path
 	folders  []*Folder
-	fi       int       // next folder
-	pending  []ndb.NID // messages of the current folder still to read
+	names    map[ndb.NID]string // folder names by NID, "" for unknown
+	rebuilt  bool               // the B-trees were rebuilt from a scan
+	fi       int                // next folder
+	pending  []ndb.NID          // messages of the current folder still to read
 	cur      *Folder
 	seen     map[ndb.NID]bool
-	reported int // warnings of the file already handed out
 	started  bool
 	expected []formats.FolderCount
 	orphans  []ndb.NodeEntry // message nodes no contents table lists, read after the folders
 	orphaned bool            // orphans were looked for
+	deleted  []ndb.DeletedNode
+	dead     bool // deleted items were looked for
+	lost     []UnindexedItem
+	unindex  bool     // items whose node entries are lost were looked for
+	report   []string // the file's recovery, handed out as problems first
 }
 
 // Expected says how many messages each folder's contents table lists
@@ -75,6 +130,11 @@ func (s *source) Next() (*formats.Message, error) {
 	if !s.started {
 		s.started = true
 		s.seen = map[ndb.NID]bool{}
+	}
+	if len(s.report) > 0 {
+		w := s.report[0]
+		s.report = s.report[1:]
+		return nil, &formats.Problem{Offset: 0, Err: errors.New(w)}
 	}
 	for {
 		if len(s.pending) > 0 {
@@ -96,6 +156,24 @@ func (s *source) Next() (*formats.Message, error) {
 				s.orphans = s.orphans[1:]
 				return s.orphan(e), nil
 			}
+			if !s.dead {
+				s.dead = true
+				s.deleted = s.f.DeletedItems()
+			}
+			if len(s.deleted) > 0 {
+				d := s.deleted[0]
+				s.deleted = s.deleted[1:]
+				return s.deletedItem(d), nil
+			}
+			if !s.unindex {
+				s.unindex = true
+				s.lost = s.f.UnindexedItems()
+			}
+			if len(s.lost) > 0 {
+				u := s.lost[0]
+				s.lost = s.lost[1:]
+				return s.unindexed(u), nil
+			}
 			return nil, io.EOF
 		}
 		fo := s.folders[s.fi]
@@ -112,7 +190,7 @@ func (s *source) Next() (*formats.Message, error) {
 			s.expected = append(s.expected, formats.FolderCount{Folder: append([]string{s.top}, fo.Path...), Count: len(nids)})
 		}
 		if err != nil {
-			return nil, &formats.Problem{Offset: -1, Err: fmt.Errorf("folder %s (NID 0x%X): contents table unreadable: %w", pathString(fo.Path), uint32(fo.NID), err)}
+			return nil, &formats.Problem{Offset: -1, Err: fmt.Errorf("folder %s (NID 0x%X): contents table unreadable (its items in the node B-tree come back as orphaned, in Recovered/%s): %w", pathString(fo.Path), uint32(fo.NID), fo.Name, err)}
 		}
 		s.pending = nids
 	}
@@ -130,33 +208,99 @@ func (s *source) findOrphans() {
 	})
 }
 
+// folderName returns the name of a folder for Recovered/<name>: the
+// hierarchy's, else the folder node's own (live or deleted), else its
+// NID.
+func (s *source) folderName(nid ndb.NID) string {
+	n, ok := s.names[nid]
+	if !ok {
+		n = s.f.FolderName(nid)
+		s.names[nid] = n
+	}
+	if n == "" {
+		return fmt.Sprintf("unknown folder 0x%X", uint32(nid))
+	}
+	return n
+}
+
 // orphan makes the message of an orphaned node, in Recovered/<the folder
 // its NBT entry names as parent>.
 func (s *source) orphan(e ndb.NodeEntry) *formats.Message {
 	s.seen[e.NID] = true
-	parent := fmt.Sprintf("unknown folder 0x%X", uint32(e.Parent))
-	for _, fo := range s.folders {
-		if fo.NID == e.Parent {
-			parent = fo.Name
-			break
-		}
-	}
-	m := s.build(e.NID, &Folder{NID: e.Parent, Path: []string{"Recovered", parent}})
+	fo := &Folder{NID: e.Parent, Path: []string{"Recovered", s.folderName(e.Parent)}}
+	m := s.build(e.NID, fo, func() (*mapi.Message, error) { return s.f.Message(e.NID) })
 	if m.State == formats.Intact {
 		m.State = formats.Orphaned
 	}
 	m.Method = "pst-orphan"
-	m.SetAttr("pst_found", "in the node B-tree, in no folder's contents table")
+	if m.Attrs["pst_found"] == "" {
+		m.SetAttr("pst_found", "in the node B-tree, in no folder's contents table")
+	}
 	m.Warnf("orphaned item: in the node B-tree (parent folder 0x%X) but listed by no folder's contents table", uint32(e.Parent))
 	return m
 }
 
+// deletedItem makes the message of a dead node entry, in
+// Recovered/<the folder its entry names as parent>, state deleted.
+func (s *source) deletedItem(d ndb.DeletedNode) *formats.Message {
+	fo := &Folder{NID: d.Parent, Path: []string{"Recovered", s.folderName(d.Parent)}}
+	m := s.build(d.NID, fo, func() (*mapi.Message, error) { return s.f.MessageAt(d.NodeEntry) })
+	m.State = formats.Deleted // damaged or not: what the warnings say
+	m.Method = "pst-deleted"
+	delete(m.Attrs, "pst_data_found") // noteOrigin's, of the live node's data
+	how := "dead NBT entry"
+	if d.How == ndb.DeadPage {
+		how = "NBT entry in a page no tree reaches"
+	}
+	found := fmt.Sprintf("%s in page @0x%X (bid %v, slot %d, entry @0x%X, %s space)", how, d.Offset, d.PageBID, d.Slot, d.EntryOffset, d.PageAlloc)
+	if d.DataLive {
+		found += "; data blocks listed by the block B-tree"
+	} else {
+		found += "; data blocks found by their trailers outside the block B-tree (AMap-free or old copies)"
+	}
+	m.Chain[0].Locator = fmt.Sprintf("node 0x%X (deleted) from folder 0x%X: %s", uint32(d.NID), uint32(d.Parent), found)
+	m.SetAttr("pst_found", found)
+	m.SetAttr("pst_entry_offset", fmt.Sprintf("0x%X", d.EntryOffset))
+	if d.OlderVersion {
+		m.SetAttr("pst_older_version", "true")
+		m.Warnf("deleted item: an older version of node 0x%X, which the node B-tree still has with other data", uint32(d.NID))
+	} else {
+		m.Warnf("deleted item: node 0x%X is in no live node B-tree page; %s", uint32(d.NID), found)
+	}
+	if !d.SubnodesOK {
+		m.Warnf("deleted item: its subnode tree (bid %v) is not whole: recipients or attachments may be missing", d.Subnodes)
+	}
+	return m
+}
+
+// unindexed makes the message of a property context found by its block
+// alone (its node entry lost), in Recovered/unknown folder.
+func (s *source) unindexed(u UnindexedItem) *formats.Message {
+	b := u.Block
+	fo := &Folder{Path: []string{"Recovered", "unknown folder"}}
+	m := s.build(0, fo, func() (*mapi.Message, error) { return s.f.MessageAt(ndb.NodeEntry{Data: b.BID}) })
+	delete(m.Attrs, "pst_nid")
+	delete(m.Attrs, "pst_folder_nid")
+	found := fmt.Sprintf("%s %v @0x%X (%s space) holding a message property context; no node entry refers to it", b.Kind, b.BID, b.Offset, b.Alloc)
+	m.Chain[0].Locator = "block " + b.BID.String() + ": " + found
+	m.Method = "pst-block-scan"
+	m.SetAttr("pst_found", found)
+	m.SetAttr("pst_block", fmt.Sprintf("%v @0x%X", b.BID, b.Offset))
+	if m.State == formats.Intact {
+		m.State = formats.Orphaned
+	}
+	m.Warnf("item found by its data block alone (its node entry is lost): its subnode tree is unknown, so recipients, attachments and properties kept in subnodes are not recovered")
+	return m
+}
+
 // message makes the formats.Message of one item of the current folder.
-func (s *source) message(nid ndb.NID) *formats.Message { return s.build(nid, s.cur) }
+func (s *source) message(nid ndb.NID) *formats.Message {
+	return s.build(nid, s.cur, func() (*mapi.Message, error) { return s.f.Message(nid) })
+}
 
 // build reads and converts one item (one item at a time, so memory is
 // bounded by the largest item) and makes its formats.Message.
-func (s *source) build(nid ndb.NID, fo *Folder) *formats.Message {
+func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, error)) *formats.Message {
 	m := &formats.Message{
 		Size:   -1,
 		Folder: append([]string{s.top}, fo.Path...),
@@ -172,8 +316,12 @@ func (s *source) build(nid ndb.NID, fo *Folder) *formats.Message {
 		// the password is a property Outlook checks; it protects nothing
 		m.SetAttr("pst_password_crc", fmt.Sprintf("0x%08X", crc))
 	}
-	before := len(s.f.db.Warnings())
-	item, err := s.f.Message(nid)
+	if s.rebuilt {
+		s.noteOrigin(m, nid)
+	}
+	mark := s.f.db.WarningMark()
+	fmark := len(s.f.warnings)
+	item, err := read()
 	var data []byte
 	if err == nil {
 		var buf bytes.Buffer
@@ -187,8 +335,18 @@ func (s *source) build(nid ndb.NID, fo *Folder) *formats.Message {
 			m.SetAttr("pst_class", item.Class())
 		}
 	}
-	for _, w := range s.f.db.Warnings()[before:] {
+	damaged := false
+	for _, w := range s.f.db.WarningsSince(mark) {
 		m.Warnings = append(m.Warnings, w)
+		damaged = true
+	}
+	if fmark <= len(s.f.warnings) {
+		for _, w := range s.f.warnings[fmark:] {
+			m.Warnings = append(m.Warnings, w)
+			damaged = true
+		}
+	}
+	if damaged {
 		m.State = formats.Partial
 	}
 	if err != nil {
@@ -199,6 +357,27 @@ func (s *source) build(nid ndb.NID, fo *Folder) *formats.Message {
 	m.Size = int64(len(data))
 	m.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	return m
+}
+
+// noteOrigin says, in a file whose B-trees were rebuilt, how the item's
+// node entry and data were found.
+func (s *source) noteOrigin(m *formats.Message, nid ndb.NID) {
+	e, err := s.f.db.Node(nid)
+	if err != nil {
+		return
+	}
+	if s.f.db.Origin(nid) == ndb.OriginScan {
+		m.Method = "pst-rebuilt"
+		found := fmt.Sprintf("rebuilt NBT: entry in leaf page @0x%X found by scanning", e.Offset)
+		m.SetAttr("pst_found", found)
+		m.Chain[0].Locator += " (" + found + ")"
+	}
+	switch s.f.db.BlockOrigin(e.Data) {
+	case ndb.OriginScan:
+		m.SetAttr("pst_data_found", "rebuilt BBT: data block found by its trailer")
+	case ndb.OriginFree:
+		m.SetAttr("pst_data_found", "AMap-free block found by its trailer")
+	}
 }
 
 // placeholder is the .eml of an item that could not be read: it keeps its

@@ -26,15 +26,84 @@ type File struct {
 	store    *mapi.Properties
 	named    map[uint16]mapi.NamedProperty
 	warnings []string
+	// recovered says why the file was opened with ndb.OpenRecovered, ""
+	// when it was not
+	recovered string
 }
 
 // Open reads the header and the message store of a PST or OST file. Nothing
-// else is read until asked.
+// else is read until asked, as long as the file is sound: when the header
+// cannot be read, its CRC fails, the file is shorter than the header says
+// or the root page of the node or block B-tree is unreadable or damaged,
+// the file is opened as OpenRecovered does (Recovered then says why).
 func Open(r io.ReaderAt, size int64) (*File, error) {
 	db, err := ndb.Open(r, size)
+	why := ""
+	if err != nil {
+		why = err.Error()
+	} else {
+		why = unsound(db)
+	}
+	if why == "" {
+		return newFile(db), nil
+	}
+	rdb, rerr := ndb.OpenRecovered(r, size)
+	if rerr != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, rerr
+	}
+	f := newFile(rdb)
+	f.recovered = why
+	return f, nil
+}
+
+// OpenRecovered opens a PST or OST file for recovery (ndb.OpenRecovered):
+// the whole file is scanned once, the node and block B-trees are rebuilt
+// where the header's are damaged or lost, and the node entries and blocks
+// of deleted items are found (DeletedItems). On a sound file its folders
+// and messages are those of Open.
+func OpenRecovered(r io.ReaderAt, size int64) (*File, error) {
+	db, err := ndb.OpenRecovered(r, size)
 	if err != nil {
 		return nil, err
 	}
+	f := newFile(db)
+	f.recovered = "recovery asked for"
+	return f, nil
+}
+
+// unsound says why a file Open could read the header of still needs
+// rebuilding, or "".
+func unsound(db *ndb.File) string {
+	h := db.Header()
+	switch {
+	case !h.CRCPartialOK:
+		return "the header's CRC fails"
+	case h.FileSize > uint64(db.Size()):
+		return fmt.Sprintf("the file is %d bytes, its header says %d: truncated", db.Size(), h.FileSize)
+	}
+	for _, t := range []struct {
+		name  string
+		ptype uint8
+		root  ndb.BRef
+	}{{"NBT", ndb.PTypeNBT, h.NBTRoot}, {"BBT", ndb.PTypeBBT, h.BBTRoot}} {
+		off := int64(t.root.IB)
+		p, err := db.ReadPage(off)
+		switch {
+		case err != nil:
+			return fmt.Sprintf("the %s root page at 0x%X is unreadable: %v", t.name, off, err)
+		case p.Trailer.PType != t.ptype || p.Trailer.BID != t.root.BID:
+			return fmt.Sprintf("the %s root page at 0x%X is not the page the header names (ptype 0x%02X, bid %v)", t.name, off, p.Trailer.PType, p.Trailer.BID)
+		case !p.CRCOK || !p.SigOK:
+			return fmt.Sprintf("the %s root page at 0x%X is damaged (CRC or signature mismatch)", t.name, off)
+		}
+	}
+	return ""
+}
+
+func newFile(db *ndb.File) *File {
 	f := &File{db: db, named: map[uint16]mapi.NamedProperty{}}
 	if p, err := f.readPC(ndb.NIDMessageStore); err == nil {
 		f.store = p
@@ -45,8 +114,13 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	if err := f.readNameMap(); err != nil {
 		f.warnf("name-to-id map (NID 0x61) unreadable: %v; named properties (appointment times, contact addresses) are missing", err)
 	}
-	return f, nil
+	return f
 }
+
+// Recovered says why the file was opened for recovery ("" when it was
+// not): its B-trees are then rebuilt from a scan (DB().Recovery tells
+// how).
+func (f *File) Recovered() string { return f.recovered }
 
 // DB returns the node database, for forensic users who want the layers
 // below items: nodes, blocks, raw property values.
@@ -120,12 +194,18 @@ func (f *File) nodeData(nid ndb.NID) ([][]byte, *subnodes, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return f.entryData(e)
+}
+
+// entryData reads the data blocks and subnodes of a node entry: one of
+// the NBT, or a dead one (DeletedItems).
+func (f *File) entryData(e ndb.NodeEntry) ([][]byte, *subnodes, error) {
 	blocks, err := f.db.Data(e.Data)
 	if err != nil && !anyBlock(blocks) {
 		return nil, nil, err
 	}
 	if err != nil {
-		f.warnf("node %v: %v; reading what survived", nid, err)
+		f.warnf("node %v: %v; reading what survived", e.NID, err)
 	}
 	return blocks, f.subnodesOf(e.Subnodes), nil
 }

@@ -118,7 +118,12 @@ func decodeBlock(buf []byte, e BlockEntry, lay layout, crypt uint8) ([]byte, []s
 			warn = append(warn, fmt.Sprintf("%s: trailer inflated size %d, the BBT says %d", where, t.InflatedSize, e.InflatedSize))
 		}
 		if e.InflatedSize != e.Size {
-			out, err := inflate(data, e.InflatedSize)
+			out, werr, err := inflate(data, e.InflatedSize)
+			if werr != nil {
+				// every byte came out: a flipped bit costs a byte or a
+				// few, not the block
+				warn = append(warn, fmt.Sprintf("%s: compressed data inflated to its %d bytes, but %v: the bytes may be damaged", where, e.InflatedSize, werr))
+			}
 			if err != nil {
 				return nil, warn, &FormatError{Offset: e.Offset, Structure: fmt.Sprintf("compressed block (bid %v)", e.BID), Msg: fmt.Sprintf("%d bytes do not inflate to %d", e.Size, e.InflatedSize), Err: err}
 			}
@@ -129,15 +134,19 @@ func decodeBlock(buf []byte, e BlockEntry, lay layout, crypt uint8) ([]byte, []s
 }
 
 // inflate decompresses an OST 2013 block (zlib, RFC 1950) of exactly n
-// bytes; n is 16 bits, so nothing more is ever allocated.
-func inflate(b []byte, n int) ([]byte, error) {
+// bytes; n is 16 bits, so nothing more is ever allocated. A stream that
+// gives its n bytes but then fails its Adler-32 or goes on is returned
+// with warn saying so (damage inside it, a flipped bit in a literal say,
+// leaves the rest of the output sound); one that cannot give n bytes is an
+// error.
+func inflate(b []byte, n int) (out []byte, warn, err error) {
 	zr, err := zlib.NewReader(bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]byte, n)
+	out = make([]byte, n)
 	if _, err := io.ReadFull(zr, out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The stream must end here (checking the Adler-32 too).
 	var one [1]byte
@@ -145,9 +154,9 @@ func inflate(b []byte, n int) ([]byte, error) {
 		if err == nil || err == io.EOF {
 			err = errors.New("more data than the inflated size")
 		}
-		return nil, err
+		return out, err, nil
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // XBlock is an XBLOCK (cLevel 1) or XXBLOCK (cLevel 2) of a data tree

@@ -69,8 +69,15 @@ func (f *File) lookup(root BRef, ptype uint8, key uint64, match func(p *BTPage, 
 	}
 }
 
-// Node looks a NID up in the NBT.
+// Node looks a NID up in the NBT (the rebuilt one in a File from
+// OpenRecovered).
 func (f *File) Node(nid NID) (NodeEntry, error) {
+	if f.rec != nil {
+		if e, ok := f.rec.node(nid); ok {
+			return e, nil
+		}
+		return NodeEntry{}, &FormatError{Offset: -1, Structure: "NBT (rebuilt)", Msg: fmt.Sprintf("0x%X is not in the NBT", uint32(nid)), Err: ErrNotFound}
+	}
 	p, i, err := f.lookup(f.hdr.NBTRoot, PTypeNBT, uint64(nid), func(p *BTPage, i int) bool { return p.Node(i).NID == nid })
 	if err != nil {
 		return NodeEntry{}, err
@@ -78,9 +85,21 @@ func (f *File) Node(nid NID) (NodeEntry, error) {
 	return p.Node(i), nil
 }
 
-// Block looks a BID up in the BBT. The reserved bit 0 is ignored.
+// Block looks a BID up in the BBT. The reserved bit 0 is ignored. In a
+// File from OpenRecovered it looks in the rebuilt BBT, then among the
+// blocks with sound trailers the BBT does not list (BlockOrigin tells
+// which).
 func (f *File) Block(bid BID) (BlockEntry, error) {
 	key := bid.Key()
+	if f.rec != nil {
+		if b, ok := findBlock(f.rec.blocks, key); ok {
+			return b.entry(), nil
+		}
+		if b, ok := findBlock(f.rec.free, key); ok {
+			return b.entry(), nil
+		}
+		return BlockEntry{}, &FormatError{Offset: -1, Structure: "BBT (rebuilt)", Msg: fmt.Sprintf("0x%X is not in the BBT and no block with a sound trailer has it", uint64(key)), Err: ErrNotFound}
+	}
 	p, i, err := f.lookup(f.hdr.BBTRoot, PTypeBBT, uint64(key), func(p *BTPage, i int) bool { return p.Block(i).BID.Key() == key })
 	if err != nil {
 		return BlockEntry{}, err
@@ -146,14 +165,32 @@ func (f *File) walk(root BRef, ptype uint8, pageFn func(*BTPage) bool, fn func(p
 
 // WalkNodes calls fn for every NBT leaf entry in key order until fn
 // returns false. Damaged pages are skipped with a warning; the error is
-// for an unreadable root page.
+// for an unreadable root page. A File from OpenRecovered walks its
+// rebuilt NBT.
 func (f *File) WalkNodes(fn func(NodeEntry) bool) error {
+	if f.rec != nil {
+		for _, n := range f.rec.nodes {
+			if !fn(n.NodeEntry) {
+				break
+			}
+		}
+		return nil
+	}
 	return f.walk(f.hdr.NBTRoot, PTypeNBT, nil, func(p *BTPage, i int) bool { return fn(p.Node(i)) })
 }
 
 // WalkBlocks calls fn for every BBT leaf entry in key order until fn
-// returns false, like WalkNodes.
+// returns false, like WalkNodes. A File from OpenRecovered walks its
+// rebuilt BBT (not the freed blocks Block also finds).
 func (f *File) WalkBlocks(fn func(BlockEntry) bool) error {
+	if f.rec != nil {
+		for _, b := range f.rec.blocks {
+			if !fn(b.entry()) {
+				break
+			}
+		}
+		return nil
+	}
 	return f.walk(f.hdr.BBTRoot, PTypeBBT, nil, func(p *BTPage, i int) bool { return fn(p.Block(i)) })
 }
 

@@ -16,6 +16,13 @@
 //	           SLBLOCK/SIBLOCK subnode trees (2.2.2.8)
 //	crypt.go   NDB_CRYPT_PERMUTE and NDB_CRYPT_CYCLIC (5.1, 5.2)
 //	crc.go     the CRC and the trailer signature (5.3, 5.5)
+//	scan.go    Scan: every page and block of a file found by its trailer,
+//	           with its allocation state from the AMaps (2.2.2.7.2)
+//	rebuild.go OpenRecovered: the B-trees rebuilt where the header's are
+//	           damaged or lost, from the pages and blocks Scan finds
+//	deleted.go DeletedNodes: dead NBT entries (past cEnt, in pages no tree
+//	           reaches) whose blocks still read (2.6.1.2.3)
+//	sniff.go   Sniff: telling a PST whose header is gone by its pages
 //
 // Three variants are read: ANSI files (wVer 14 or 15: 32-bit IDs, 512-byte
 // pages), Unicode files (wVer 23: 64-bit IDs) and the OST files Outlook
@@ -39,5 +46,14 @@
 // Walks (WalkNodes, WalkBlocks, WalkPages) skip damaged pages and go on;
 // Data returns what it could read of a damaged tree with nil in place of
 // the missing blocks, so that heap block indices stay right; Subnodes
-// returns the entries it could read with the first error.
+// returns the entries it could read with the first error. WarningMark and
+// WarningsSince give the warnings one read raised, repeats included, for
+// a reader that reports damage per item.
+//
+// Recovery (OpenRecovered) reads the whole file once and keeps a compact
+// entry per page and block found; memory grows with the number of blocks
+// (some 60 bytes each, with the rebuilt BBT), not their size. Not done: rebuilding the
+// allocation maps, the density list or the header itself, and telling an
+// OST 2013 whose header is gone from its first 64 KiB (it has no page
+// there; Scan still finds its structures when asked).
 package ndb

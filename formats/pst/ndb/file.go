@@ -61,6 +61,15 @@ type File struct {
 	warnSeen map[string]bool
 	dropped  int
 	pages    map[int64]*BTPage // decoded B-tree pages by offset
+	// raised counts every warning raised, repeats and dropped ones
+	// included; recent holds the last recentWarnings of them (a ring), for
+	// WarningsSince.
+	raised int
+	recent []string
+
+	// rec, set by OpenRecovered, holds the rebuilt trees Node, Block,
+	// WalkNodes and WalkBlocks read instead of the header's.
+	rec *recovery
 }
 
 // Open reads and checks the file header; nothing else is read until asked.
@@ -118,9 +127,50 @@ func (f *File) Warnings() []string {
 	return out
 }
 
+// recentWarnings bounds what WarningsSince can return.
+const recentWarnings = 64
+
+// WarningMark returns a mark for WarningsSince: the number of warnings
+// raised so far.
+func (f *File) WarningMark() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.raised
+}
+
+// WarningsSince returns the warnings raised since mark (WarningMark), in
+// order, repeats of earlier ones and those past MaxWarnings included, so
+// that a reader of one item learns all the damage that item met. When
+// more than the last 64 were raised, the first line counts the others.
+// The File is safe for concurrent use, but the warnings of two items read
+// at the same time mix.
+func (f *File) WarningsSince(mark int) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.raised - mark
+	if n <= 0 {
+		return nil
+	}
+	var out []string
+	if n > len(f.recent) {
+		out = append(out, fmt.Sprintf("%d earlier warnings not kept", n-len(f.recent)))
+		n = len(f.recent)
+	}
+	for i := f.raised - n; i < f.raised; i++ {
+		out = append(out, f.recent[i%recentWarnings])
+	}
+	return out
+}
+
 func (f *File) warn(msg string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.recent) < recentWarnings {
+		f.recent = append(f.recent, msg)
+	} else {
+		f.recent[f.raised%recentWarnings] = msg
+	}
+	f.raised++
 	if f.warnSeen[msg] {
 		return
 	}

@@ -116,6 +116,64 @@ func FuzzFile(f *testing.F) {
 	})
 }
 
+// FuzzScan scans whole (small) files and opens them for recovery: the
+// scan's finds must lie inside the file, and the rebuilt trees, the
+// deleted nodes and their data must read without panics or hangs.
+func FuzzScan(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		size := int64(len(data))
+		idx, err := Scan(bytes.NewReader(data), size, ScanOptions{Workers: 2})
+		if err == nil {
+			for _, b := range idx.Blocks {
+				if b.Offset < 0 || b.Offset+b.span(idx.lay) > size || b.BID == 0 {
+					t.Fatalf("block %+v outside the file (%d bytes)", b, size)
+				}
+			}
+			for _, p := range append(idx.Pages, idx.Maps...) {
+				if p.Offset < 0 || p.Offset+int64(idx.lay.pageSize) > size || p.Offset%int64(idx.lay.pageSize) != 0 {
+					t.Fatalf("page %+v outside the file", p)
+				}
+			}
+			for _, n := range idx.Nodes {
+				if int(n.Page) >= len(idx.Pages) || idx.Pages[n.Page].Offset != n.Offset {
+					t.Fatalf("node %+v names page %d", n, n.Page)
+				}
+			}
+		}
+		file, err := OpenRecovered(bytes.NewReader(data), size)
+		if err != nil {
+			return
+		}
+		n := 0
+		file.WalkNodes(func(e NodeEntry) bool {
+			file.Data(e.Data)
+			file.Subnodes(e.Subnodes)
+			file.Origin(e.NID)
+			n++
+			return n < fuzzLimit
+		})
+		n = 0
+		file.WalkBlocks(func(e BlockEntry) bool {
+			file.ReadBlockEntry(e)
+			file.BlockOrigin(e.BID)
+			n++
+			return n < fuzzLimit
+		})
+		for i, d := range file.DeletedNodes() {
+			if i >= fuzzLimit {
+				break
+			}
+			if _, err := file.Data(d.Data); err != nil {
+				t.Fatalf("deleted node %v: readable when found, now %v", d, err)
+			}
+			file.Subnodes(d.Subnodes)
+		}
+		if len(file.Warnings()) > MaxWarnings+1 || len(file.Recovery().Notes) > MaxRecoveryNotes+1 {
+			t.Fatal("warnings unbounded")
+		}
+	})
+}
+
 // seed is one committed fuzz input: the values of the target's arguments.
 type seed []any
 
@@ -142,7 +200,7 @@ func encodeSeed(s seed) []byte {
 func vByte(v Version) byte { return byte(v - 1) }
 
 // fuzzSeeds builds the seeds of every target from synthetic files.
-func fuzzSeeds() map[string][]seed {
+func fuzzSeeds(t testing.TB) map[string][]seed {
 	out := map[string][]seed{}
 	for _, vc := range variants {
 		tf, b := sampleFile(vc.v, vc.crypt)
@@ -167,11 +225,12 @@ func fuzzSeeds() map[string][]seed {
 		}
 	}
 	out["FuzzHeader"] = append(out["FuzzHeader"], seed{[]byte("!BDN")}, seed{[]byte{}})
+	out["FuzzScan"] = scanSeeds(t)
 	return out
 }
 
 func TestWriteFuzzSeeds(t *testing.T) {
-	seeds := fuzzSeeds()
+	seeds := fuzzSeeds(t)
 	for name, list := range seeds {
 		dir := filepath.Join("testdata", "fuzz", name)
 		if *writeSeeds {
