@@ -1,0 +1,592 @@
+package bounce
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
+)
+
+// MaxMessage is how much of a message Parse looks at. Notices are small;
+// the tail of a huge message is the returned original.
+const MaxMessage = 8 << 20
+
+// Recipient is one failed (or delayed) recipient of a notice.
+type Recipient struct {
+	Address    string `json:"recipient"`
+	ReplyCode  string `json:"reply_code"` // SMTP reply code, "550"; "" when the notice has none
+	Status     string `json:"status"`     // RFC 3463 enhanced status, "5.1.1"; "" when the notice has none
+	Reason     string `json:"reason"`     // one of Reasons
+	Action     string `json:"action"`     // "failed" or "delayed"
+	RemoteMTA  string `json:"remote_mta,omitempty"`
+	RemoteText string `json:"remote_text"` // the server's own words, white space collapsed
+}
+
+// Report is what Parse found in a notice.
+type Report struct {
+	// Kind is "dsn" for an RFC 3464 delivery status notification
+	// (multipart/report or a message/delivery-status part), "text" for a
+	// free-text notice read by its wording.
+	Kind       string
+	Subject    string
+	From       string
+	Recipients []Recipient
+}
+
+// maxRecipients bounds the recipients taken from one notice.
+const maxRecipients = 1000
+
+// Parse looks for a delivery failure notice in msg, an RFC 5322 message.
+// It returns nil when msg is not one (an ordinary message, an auto-reply,
+// a delivery success report). It never fails: damaged notices give what
+// can be read.
+func Parse(msg []byte) *Report {
+	return parse(msg, 0)
+}
+
+func parse(msg []byte, depth int) *Report {
+	if len(msg) > MaxMessage {
+		msg = msg[:MaxMessage]
+	}
+	if bytes.HasPrefix(msg, []byte("From ")) {
+		// an mbox separator line left in front of the message
+		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+	}
+	if !mayBeNotice(msg) {
+		return nil
+	}
+	top, parts := leaves(msg)
+	if len(top) == 0 {
+		return nil
+	}
+	for _, p := range parts {
+		if p.mediaType == "message/feedback-report" {
+			return nil // an abuse report (ARF, RFC 5965), not a bounce
+		}
+	}
+	if len(parts) == 0 {
+		// a multipart whose delimiters are missing: read its body as text
+		_, n, _ := rfc5322.Parse(msg)
+		parts = []part{{mediaType: "text/plain", text: toUTF8(msg[n:], "")}}
+	}
+	rep := &Report{Subject: headerText(top, "Subject"), From: headerText(top, "From")}
+	notice, full := noticeText(parts)
+	var dsn []dsnRecipient
+	for _, p := range parts {
+		switch p.mediaType {
+		case "message/delivery-status", "message/global-delivery-status", "text/delivery-status":
+			dsn = append(dsn, parseDSN(p.text)...)
+		}
+	}
+	if len(dsn) == 0 && inlineDSN.MatchString(full) {
+		// a notice that pasted its delivery-status fields into the text, or
+		// a multipart whose Content-Type was lost
+		for _, r := range parseDSN(inlineDSNText(full)) {
+			if r.action != "" || r.status != "" {
+				dsn = append(dsn, r)
+			}
+		}
+	}
+	if len(dsn) == 0 {
+		if rs, ok := sesBounce(full); ok {
+			if len(rs) == 0 {
+				return nil // an SES delivery or complaint notification
+			}
+			dsn = rs
+		}
+	}
+	exclude := senderAddrs(top)
+	weak := toAddrs(top)
+	if len(dsn) > 0 {
+		rep.Kind = "dsn"
+		blocks := textRecipients(notice, exclude, weak)
+		for _, d := range dsn {
+			if len(rep.Recipients) >= maxRecipients {
+				break
+			}
+			switch d.action {
+			case "delivered", "relayed", "expanded":
+				continue
+			}
+			if strings.HasPrefix(d.status, "2.") && d.action == "" {
+				continue
+			}
+			addr := d.final
+			if !plainAddr(addr) && plainAddr(d.original) {
+				addr = d.original
+			}
+			if !plainAddr(addr) && len(dsn) == 1 {
+				// a pipe, a file or a bare domain: the address the text or
+				// X-Failed-Recipients names instead
+				if xf := failedHeader(top); len(xf) == 1 {
+					addr = xf[0]
+				} else if len(blocks) == 1 && plainAddr(blocks[0].addr) {
+					addr = blocks[0].addr
+				}
+			}
+			r := Recipient{Address: addr, Action: d.action, RemoteMTA: d.remoteMTA, RemoteText: d.diagnostic}
+			ctx, keep := "", false
+			if b, ok := blockFor(blocks, addr, d.original); ok {
+				ctx = b.all
+				if r.RemoteText == "" || !hasCode(r.RemoteText) && hasCode(b.remote) {
+					r.RemoteText = b.remote
+				}
+			} else if !hasCode(r.RemoteText) && len(dsn) == 1 {
+				// the text names the recipient otherwise (a pipe, an alias)
+				if l := failureLine(notice); hasCode(l) {
+					r.RemoteText, ctx = l, notice
+					keep = validStatus(d.status)
+				}
+			}
+			r.RemoteText = extendReply(r.RemoteText, notice)
+			fill(&r, d.status, ctx)
+			if keep {
+				// words from the notice's transcript, not from this
+				// recipient's Diagnostic-Code: the Status field stands
+				r.Status = d.status
+			}
+			if (d.diagType == "x-unix" || strings.HasPrefix(d.final, "|")) && (r.Reason == OnHold || r.Reason == Undefined || r.Reason == SystemError) {
+				// delivered to a program or a file, and that failed
+				r.Reason = MailerError
+			}
+			rep.Recipients = append(rep.Recipients, r)
+		}
+		if len(rep.Recipients) == 0 {
+			return nil // a delivery success report, or nothing failed
+		}
+		return rep
+	}
+	if !looksLikeBounce(top, rep.Subject, rep.From, notice) {
+		return nil
+	}
+	rep.Kind = "text"
+	blocks := textRecipients(notice, exclude, weak)
+	if xf := failedHeader(top); len(xf) > 0 && !sameLocalParts(blocks, xf) {
+		// Exim names the failed recipients in a header too: the text wins
+		// where it names them (a rewritten header can disagree with its
+		// domain), the header where the text gives only local parts
+		var named []textBlock
+		for _, a := range xf {
+			if b, ok := blockFor(blocks, a); ok {
+				named = append(named, b)
+			} else {
+				named = append(named, textBlock{addr: a, remote: fallbackWords(notice), all: notice})
+			}
+		}
+		blocks = named
+	}
+	if len(blocks) == 0 && depth < 3 {
+		// a notice re-sent inside another one by a filter or a forwarder
+		for _, p := range parts {
+			if p.inOrig && (p.mediaType == "message/rfc822" || p.mediaType == "message/global") {
+				if inner := parse([]byte(p.text), depth+1); inner != nil {
+					return inner
+				}
+				break
+			}
+		}
+	}
+	if len(blocks) == 0 {
+		// the notice names nobody: the original's recipients are the ones
+		for _, a := range originalRecipients(msg, parts) {
+			if !exclude[strings.ToLower(a)] {
+				blocks = append(blocks, textBlock{addr: a, remote: fallbackWords(notice), all: notice})
+				break
+			}
+		}
+	}
+	delayed := delayWords.MatchString(rep.Subject)
+	for _, b := range blocks {
+		if len(rep.Recipients) >= maxRecipients {
+			break
+		}
+		r := Recipient{Address: b.addr, Action: "failed", RemoteText: b.remote}
+		if delayed {
+			r.Action = "delayed"
+		}
+		if !hasCode(r.RemoteText) && len(blocks) == 1 {
+			// the notice puts the server's words apart from the address
+			// ("Error message below: 550 ..." then "RCPT TO: a@b")
+			if l := failureLine(notice); hasCode(l) {
+				r.RemoteText = l
+			}
+		}
+		if r.RemoteText == "" {
+			r.RemoteText = fallbackWords(notice)
+		}
+		fill(&r, "", b.all)
+		if (r.Reason == OnHold || r.Reason == Undefined) && !hasCode(r.RemoteText) {
+			// the boilerplate around the server's words may say more
+			for _, more := range []string{b.all, notice} {
+				if rr := Classify(r.Status, r.ReplyCode, more, r.Action); rr != OnHold && rr != Undefined {
+					r.Reason = rr
+					break
+				}
+			}
+		}
+		rep.Recipients = append(rep.Recipients, r)
+	}
+	if len(rep.Recipients) == 0 {
+		return nil
+	}
+	return rep
+}
+
+// mayBeNotice looks at the header alone: a notice says what it is in its
+// Content-Type, sender, subject, Return-Path or X-Failed-Recipients. The
+// rest of the message is read only when one of them does (recover asks
+// this of every message).
+func mayBeNotice(msg []byte) bool {
+	h, _, _ := rfc5322.Parse(msg)
+	if len(h) == 0 {
+		return false
+	}
+	if _, ok := h.Get("X-Failed-Recipients"); ok {
+		return true
+	}
+	if v, ok := h.Get("Content-Type"); ok {
+		ct := strings.ToLower(string(v))
+		if strings.Contains(ct, "report") || strings.Contains(ct, "delivery-status") {
+			return true
+		}
+	}
+	if v, ok := h.Get("Return-Path"); ok && strings.TrimSpace(string(v)) == "<>" {
+		return true
+	}
+	if _, ok := h.Get("X-Amz-Sns-Message-Id"); ok {
+		return true // perhaps an Amazon SES bounce notification (JSON)
+	}
+	from, subject := headerText(h, "From"), headerText(h, "Subject")
+	return senderWords.MatchString(from) || strings.Contains(strings.ToLower(from), "daemon") || subjectWords.MatchString(subject)
+}
+
+// fill sets the reply code, status and reason of r from the status field
+// (if any) and the server's words. An enhanced code in the server's own
+// words is preferred to a generic status field: it is first-hand.
+func fill(r *Recipient, field, context string) {
+	text := r.RemoteText
+	r.ReplyCode = findReply(text)
+	st := field
+	if !validStatus(st) {
+		st = ""
+	}
+	if s := findStatus(text); s != "" && (st == "" || !specific(st) || specific(s) && s[0] == st[0]) {
+		if st == "" || specific(s) || strings.HasSuffix(st, ".0.0") {
+			st = s
+		}
+	}
+	r.Status = st
+	if r.Action == "" {
+		switch {
+		case strings.HasPrefix(st, "4."):
+			r.Action = "delayed"
+		default:
+			r.Action = "failed"
+		}
+	}
+	r.Reason = classify(r.Status, r.ReplyCode, text, text+" "+context, r.Action)
+	if len(r.RemoteText) > 2000 {
+		r.RemoteText = r.RemoteText[:2000]
+	}
+}
+
+// plainAddr reports whether a is an ordinary address: local@domain, no
+// source route, no pipe or file.
+func plainAddr(a string) bool {
+	at := strings.LastIndexByte(a, '@')
+	return at > 0 && at < len(a)-1 && !strings.HasPrefix(a, "@") && !strings.HasPrefix(a, "|") && !strings.HasPrefix(a, "/") &&
+		!strings.Contains(a[:at], ":") && !strings.ContainsAny(a, " \t")
+}
+
+func hasCode(s string) bool { return findReply(s) != "" || findStatus(s) != "" }
+
+func headerText(h rfc5322.Header, name string) string {
+	v, ok := h.Get(name)
+	if !ok {
+		return ""
+	}
+	return rfc5322.DecodeText(v)
+}
+
+// inlineDSNText is the part of a text that holds delivery-status fields:
+// from the first per-message or per-recipient field on.
+func inlineDSNText(s string) string {
+	if loc := dsnStart.FindStringIndex(s); loc != nil {
+		return s[loc[0]:]
+	}
+	return s
+}
+
+var dsnStart = regexp.MustCompile(`(?im)^(reporting-mta|final-recipient|original-recipient)\s*:`)
+
+var inlineDSN = regexp.MustCompile(`(?im)^(final-recipient|original-recipient)\s*:`)
+
+// noticeText is the human-readable text of the notice: its text parts
+// before the returned original (HTML made plain when there is no plain
+// text), cut where a copy of the original starts.
+func noticeText(parts []part) (notice, full string) {
+	var b strings.Builder
+	plain := false
+	for _, p := range parts {
+		if !p.inOrig && p.mediaType == "text/plain" {
+			plain = true
+		}
+	}
+	for _, p := range parts {
+		if p.inOrig {
+			break
+		}
+		switch {
+		case p.mediaType == "text/plain" || p.mediaType == "text/enriched":
+			b.WriteString(p.text)
+		case p.mediaType == "text/html" && !plain:
+			b.WriteString(htmlText(p.text))
+		case strings.HasSuffix(p.mediaType, "delivery-status") && len(parseDSN(p.text)) == 0 && !dsnStart.MatchString(p.text):
+			// human text in a part labelled delivery-status
+			b.WriteString(p.text)
+		default:
+			continue
+		}
+		b.WriteString("\n")
+		if b.Len() > maxPartText {
+			break
+		}
+	}
+	full = b.String()
+	return cutOriginal(full), full
+}
+
+// origMarker finds where a free-text notice starts quoting the original
+// message.
+var origMarker = regexp.MustCompile(`(?im)^[ \t>]*(?:(?:-{2,}|={2,}|_{2,}|\*{2,})[^\n]{0,40}(?:` + origPhrases +
+	`)|[^\n]{0,40}(?:` + origPhrases + `)[^\n]{0,30}(?::|-{2,}|follows|below)[.:]?[ \t]*\r?$|[ \t]*(?:` + origPhrases + `)[.:]?[ \t]*\r?$)`)
+
+const origPhrases = `original message|the original message|below this line is a copy of the message|this is a copy of the message|` +
+	`a copy of the original message|copy of the message|original message follows|returned message|unsent message|` +
+	`undelivered message|headers of the original message|the header of the original message|original message header|` +
+	`message header follows|rfc822 header|your message reads|original mail|included is a copy|text of the original|` +
+	`元のメッセージ|送信されたメッセージ|オリジナルメッセージ`
+
+func cutOriginal(s string) string {
+	if loc := origMarker.FindStringIndex(s); loc != nil && loc[0] > 0 {
+		return s[:loc[0]]
+	}
+	return s
+}
+
+// toAddrs are the notice's own To addresses: the original's sender, who
+// is seldom (but can be) a failed recipient too.
+func toAddrs(top rfc5322.Header) map[string]bool {
+	m := map[string]bool{}
+	for _, v := range top.Values("To") {
+		for _, a := range addrRe.FindAllString(rfc5322.DecodeText(v), 20) {
+			m[strings.ToLower(a)] = true
+		}
+	}
+	return m
+}
+
+// senderAddrs are the addresses a notice names that are not failed
+// recipients: its own From, To, Reply-To and Return-Path.
+func senderAddrs(top rfc5322.Header) map[string]bool {
+	ex := map[string]bool{}
+	for _, f := range []string{"From", "Return-Path", "Sender", "List-Subscribe", "List-Unsubscribe", "List-Help", "List-Post", "List-Owner"} {
+		for _, v := range top.Values(f) {
+			for _, a := range addrRe.FindAllString(rfc5322.DecodeText(v), 20) {
+				ex[strings.ToLower(a)] = true
+			}
+		}
+	}
+	return ex
+}
+
+var (
+	senderWords  = regexp.MustCompile(`(?i)mailer-daemon|mailer daemon|postmaster|post_master|poostmaster|mail delivery|delivery subsystem|delivery system|mail administrator|mail system|mailerdaemon|nobody@|bounce|-admin@|-owner@|メール配信`)
+	subjectWords = regexp.MustCompile(`(?i)undeliver|undelivered|returned mail|returning message|delivery (status|failure|failed|has failed|notification|report)|failure notice|mail delivery|mail system error|non[- ]?delivery|could not be delivered|not (be )?delivered|returned to sender|delayed mail|delivery delayed|message you sent (was )?blocked|mail failed|rejected|warning: could not send|配信|不達|エラー|не доставлен|zustellung|remis|non remis|nicht zugestellt`)
+	failureWords = regexp.MustCompile(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен`)
+	delayWords   = regexp.MustCompile(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
+)
+
+// looksLikeBounce decides whether a message with no delivery-status part
+// is a free-text delivery failure notice: it comes from a mail system
+// (or names failed recipients in X-Failed-Recipients) and says so.
+func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
+	if _, ok := top.Get("X-Failed-Recipients"); ok {
+		return true
+	}
+	if v, ok := top.Get("Auto-Submitted"); ok && strings.Contains(strings.ToLower(string(v)), "auto-replied") &&
+		!senderWords.MatchString(from) {
+		return false // an auto-reply (RFC 3834), not a bounce
+	}
+	fromDaemon := senderWords.MatchString(from)
+	if rp, ok := top.Get("Return-Path"); ok && strings.TrimSpace(string(rp)) == "<>" {
+		fromDaemon = fromDaemon || subjectWords.MatchString(subject)
+	}
+	if !fromDaemon && !subjectWords.MatchString(subject) {
+		return false
+	}
+	if !fromDaemon && personReply.MatchString(subject) {
+		// a person forwarding or answering a notice: a bounce only when
+		// the notice itself is in the text, its sender line and all
+		return quotedNotice.MatchString(text) && failureWords.MatchString(text) && replyOrStatus.MatchString(text)
+	}
+	if !fromDaemon && !strings.Contains(strings.ToLower(from), "daemon") {
+		// a person's message about delivery problems is not a notice:
+		// require the notice's wording as well as its subject
+		return failureWords.MatchString(text) && (replyOrStatus.MatchString(text) || notDelivered.MatchString(text))
+	}
+	return failureWords.MatchString(text) || failureWords.MatchString(subject)
+}
+
+// quotedNotice is the header line of a notice quoted in a forward.
+var quotedNotice = regexp.MustCompile(`(?im)^[ \t>]*from:.*(mailer-daemon|postmaster|mail delivery)`)
+
+var personReply = regexp.MustCompile(`(?i)^\s*(fw|fwd|re|aw|tr|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:`)
+
+var replyOrStatus = regexp.MustCompile(`(?m)(^|\s)[45][0-9][0-9][ -]|[45]\.[0-9]{1,3}\.[0-9]{1,3}`)
+
+// failureLine is the first line of a notice that carries a reply or status
+// code, the best guess at the server's words when no recipient is named.
+func failureLine(notice string) string {
+	lines := strings.Split(notice, "\n")
+	for _, l := range lines {
+		if replyOrStatus.MatchString(l) && !boxLine.MatchString(l) {
+			return collapse(l)
+		}
+	}
+	for _, l := range lines {
+		if notDelivered.MatchString(l) && !boilerplate.MatchString(l) && !boxLine.MatchString(l) && !addrRe.MatchString(l) {
+			return collapse(l)
+		}
+	}
+	return ""
+}
+
+var (
+	// a line saying what happened to the message, in a notice that
+	// puts no code beside the recipient
+	notDelivered = regexp.MustCompile(`(?i)could not be delivered|couldn't be delivered|not (been )?delivered|undeliverable|unable to deliver|permanent (error|failure)|did not reach|エラー|不達|届きませんでした|送信できませんでした|配信できませんでした`)
+	// the opening sentences every notice carries
+	boilerplate = regexp.MustCompile(`(?i)one or more|following|below|attached|this (is|message was) (an )?automatic|created automatically`)
+)
+
+// boxLine is a notice's own section heading: "----- Transcript -----".
+var boxLine = regexp.MustCompile(`^\s*[-=*_]{3,}.*[-=*_]{3,}\s*$`)
+
+// extendReply completes a server's reply that a DSN field cut after its
+// first line, from the SMTP transcript of the notice ("<<< 552-5.7.0 ...",
+// "<<< 552 5.7.0 ..." lines).
+func extendReply(diag, notice string) string {
+	if diag == "" || len(notice) > maxPartText {
+		return diag
+	}
+	lines := strings.Split(notice, "\n")
+	for i, l := range lines {
+		t := collapse(strings.TrimPrefix(strings.TrimSpace(l), "<<<"))
+		if t == "" || t != diag {
+			continue
+		}
+		code := findReply(t)
+		if code == "" || !strings.HasPrefix(t, code+"-") {
+			return diag // not the first line of a multi-line reply
+		}
+		out := diag
+		for _, m := range lines[i+1:] {
+			m = collapse(strings.TrimPrefix(strings.TrimSpace(m), "<<<"))
+			if !strings.HasPrefix(m, code+"-") && !strings.HasPrefix(m, code+" ") {
+				break
+			}
+			out += " " + m
+			if strings.HasPrefix(m, code+" ") {
+				break // the last line of a multi-line reply
+			}
+		}
+		return out
+	}
+	return diag
+}
+
+// fallbackWords is the best guess at the server's words when the notice
+// does not put them beside a recipient: the first line with a code, else
+// the last paragraph of the notice.
+func fallbackWords(notice string) string {
+	if l := failureLine(notice); l != "" {
+		return l
+	}
+	paras := strings.Split(strings.ReplaceAll(strings.TrimSpace(notice), "\r", ""), "\n\n")
+	if len(paras) > 1 && !boxLine.MatchString(paras[len(paras)-1]) {
+		return collapse(paras[len(paras)-1])
+	}
+	return ""
+}
+
+// sameLocalParts reports whether the text found a recipient for each
+// address of X-Failed-Recipients, by local part.
+func sameLocalParts(blocks []textBlock, xf []string) bool {
+	if len(blocks) == 0 {
+		return false
+	}
+	for _, a := range xf {
+		ok := false
+		for _, b := range blocks {
+			if strings.EqualFold(localPart(a), localPart(b.addr)) {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func localPart(a string) string {
+	if i := strings.LastIndexByte(a, '@'); i >= 0 {
+		return a[:i]
+	}
+	return a
+}
+
+// failedHeader returns the addresses of X-Failed-Recipients fields.
+func failedHeader(top rfc5322.Header) []string {
+	var out []string
+	for _, v := range top.Values("X-Failed-Recipients") {
+		out = append(out, addrRe.FindAllString(rfc5322.Text(v), 100)...)
+	}
+	return out
+}
+
+// originalRecipients returns the To, Cc addresses of the returned original.
+func originalRecipients(msg []byte, parts []part) []string {
+	var hdr string
+	for _, p := range parts {
+		if p.inOrig && p.text != "" {
+			hdr = p.text
+			break
+		}
+	}
+	if hdr == "" {
+		// single-part notice: the original follows the marker
+		s := string(msg[:min(len(msg), 2*maxPartText)])
+		if loc := origMarker.FindStringIndex(s); loc != nil {
+			hdr = s[loc[1]:]
+			if i := strings.IndexByte(hdr, '\n'); i >= 0 {
+				hdr = strings.TrimLeft(hdr[i+1:], "\r\n")
+			}
+		}
+	}
+	if hdr == "" {
+		return nil
+	}
+	h, _, _ := rfc5322.Parse([]byte(hdr))
+	var out []string
+	for _, f := range []string{"To", "Cc"} {
+		for _, v := range h.Values(f) {
+			out = append(out, addrRe.FindAllString(rfc5322.DecodeText(v), 50)...)
+		}
+	}
+	return out
+}

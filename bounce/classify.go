@@ -1,0 +1,259 @@
+package bounce
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The reasons are decided in two rounds, as the analyzers that sisimai
+// popularised do (and for the same cause: a specific RFC 3463 code or a
+// specific phrase beats a generic one).
+//
+// First round, in this order, a reason wins when the server's words match
+// one of its patterns or the enhanced status code stands for it: the
+// reasons that name the recipient's or the message's situation precisely.
+var firstRound = []string{
+	MailboxFull, MesgTooBig, ExceedLimit, Suspend, HasMoved, NoRelaying, UserUnknown,
+	Filtered, Rejected, HostUnknown, SpamDetected, TooManyConn, Blocked,
+}
+
+// Second round, when the first found nothing: the status code's own reason
+// unless it is a vague one, then these patterns in order.
+// NotAccept and Expired come before NetworkError: "message expired,
+// connection refused" is about the outcome, the network error was its
+// cause; "DNS error: the domain doesn't receive email" is about the domain.
+var secondRound = []string{
+	MailboxFull, SpamDetected, PolicyViolation, VirusDetected, NoRelaying,
+	SecurityError, SystemError, NotAccept, Expired, NetworkError, Suspend,
+	ContentError, SystemFull, MailerError, SyntaxError,
+}
+
+// precise status codes (class digit left out) decide the reason before the
+// words are read; the others are weighed with the words.
+var precise = map[string]bool{
+	"2.2": true, "3.4": true, "2.3": true, "1.6": true, "1.7": true, "1.8": true,
+	"2.0": true, "7.13": true, "5.3": true,
+}
+
+var stageRe = regexp.MustCompile(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|rcpt to|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
+
+// smtpStage tells at which SMTP command a failure happened, where the
+// notice says so: "HELO" (the greeting or HELO/EHLO), "MAIL", "SENDER"
+// (the notice says the sender was refused), "RCPT", "DATA", or "" when it
+// is not said. The last command a transcript shows (">>> RCPT To:") counts.
+func smtpStage(t string) string {
+	m := stageRe.FindStringSubmatch(t)
+	if m == nil {
+		return ""
+	}
+	switch {
+	case strings.HasPrefix(m[0], "my name"), m[2] != "", m[1] == "helo", m[1] == "ehlo", m[1] == "connect", m[1] == "greeting", m[1] == "initial":
+		return "HELO"
+	case m[1] == "end of data" || m[1] == "data":
+		return "DATA"
+	case strings.HasPrefix(m[0], "sender was"):
+		return "SENDER"
+	case m[1] == "mail from":
+		return "MAIL"
+	case m[1] == "rcpt to":
+		return "RCPT"
+	}
+	return ""
+}
+
+// vague reasons of a status code: the words are looked at before trusting
+// them.
+var vague = map[string]bool{
+	SecurityError: true, SystemError: true, NetworkError: true, Expired: true,
+	HostUnknown: true, UserUnknown: true, OnHold: true, Undefined: true,
+}
+
+// Classify gives the reason of one failed recipient from its enhanced
+// status code, its SMTP reply code, the server's words and the DSN action
+// ("failed", "delayed"...).
+func Classify(status, reply, text, action string) string {
+	return classify(status, reply, text, text, action)
+}
+
+// classify is Classify with the notice's text around the server's words
+// (context), read only for the SMTP stage the failure happened at.
+func classify(status, reply, text, context, action string) string {
+	t := normText(text)
+	sr := StatusReason(status)
+	stage := smtpStage(normText(context))
+	switch stage {
+	case "HELO":
+		// refused before any address was given: the sending host itself
+		return Blocked
+	case "SENDER", "MAIL":
+		if stage == "SENDER" {
+			// the notice itself says the sender was refused
+			return Rejected
+		}
+		// refused at MAIL FROM: about the sender or the sending host,
+		// never the recipient
+		if matchReason(Rejected, t) {
+			return Rejected
+		}
+		for _, r := range append(append([]string(nil), firstRound...), secondRound...) {
+			if r != UserUnknown && r != Filtered && r != HostUnknown && matchReason(r, t) {
+				return r
+			}
+		}
+		return Rejected
+	}
+	r := byWords(status, sr, t)
+	if r == UserUnknown && stage == "DATA" {
+		// the server took the recipient at RCPT TO and refused the
+		// message after it: the mailbox exists, something on its side
+		// (a filter) refused the message
+		return Filtered
+	}
+	if r == NoRelaying && strings.Contains(t, "authenticat") {
+		// "not permitted to relay without authentication": the sender's
+		// client did not log in
+		return SecurityError
+	}
+	if r != "" {
+		return r
+	}
+	return fallback(status, sr, t, action)
+}
+
+// byWords decides from the status code and the words, or returns "".
+func byWords(status, sr, t string) string {
+	if sr != "" && precise[status[2:]] && !matchReason(MailboxFull, t) && !matchReason(MesgTooBig, t) {
+		return sr
+	}
+	// the words first: they are more specific than a status code ("550
+	// 5.1.1 ... refused due to recipient preferences")
+	for _, r := range firstRound {
+		if matchReason(r, t) {
+			return r
+		}
+	}
+	for _, r := range firstRound {
+		if sr == r {
+			return r
+		}
+	}
+	if sr != "" && !vague[sr] {
+		return sr
+	}
+	for _, r := range secondRound {
+		if matchReason(r, t) {
+			return r
+		}
+	}
+	return ""
+}
+
+// fallback is the reason when no word and no code says anything specific.
+func fallback(status, sr, t, action string) string {
+	if sr != "" {
+		return sr
+	}
+	if len(status) >= 3 {
+		switch status[1:3] {
+		case ".6":
+			return ContentError
+		case ".7":
+			return SecurityError
+		}
+	}
+	if action == "delayed" || strings.HasPrefix(status, "4.") && t == "" {
+		return Expired
+	}
+	if t != "" {
+		return OnHold
+	}
+	return Undefined
+}
+
+// matchReason reports whether any pattern of reason r matches t.
+func matchReason(r, t string) bool {
+	if t == "" {
+		return false
+	}
+	re := byReason[r]
+	return re != nil && re.MatchString(t)
+}
+
+// normText lower-cases text and collapses its white space, the form the
+// patterns are written for.
+// The "550-5.7.1" prefixes of the lines of a multi-line reply are
+// dropped, so that a phrase broken over lines still matches.
+func normText(s string) string {
+	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
+	return contPrefix.ReplaceAllString(s, "$1")
+}
+
+var contPrefix = regexp.MustCompile(`(\S )(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?`)
+
+var (
+	// an enhanced status code (RFC 3463 section 2): class.subject.detail
+	statusRe = regexp.MustCompile(`(?:^|[^0-9.])#?([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	// an SMTP reply code (RFC 5321 section 4.2) where a server would put
+	// it: at the start of a line or after "said:", "#", "(", a quote...
+	// a status code right after a reply code: "550-5.1.1", "550 #5.1.1"
+	afterReply = regexp.MustCompile(`(?:^|[^0-9])[45][0-9][0-9][ -]['"]?#?([45]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	replyRe    = regexp.MustCompile(`(?:^|[\s:;(#\[<>"'=])([245][0-5][0-9])(?:[ -]|$|[.,;:)\]])`)
+)
+
+// validStatus reports whether s is an enhanced status code.
+func validStatus(s string) bool {
+	if len(s) < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.' {
+		return false
+	}
+	parts := strings.Split(s[2:], ".")
+	if len(parts) != 2 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 {
+			return false
+		}
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// findStatus returns the first failure status code (4.x.x or 5.x.x) in a
+// server's words, skipping numbers that are parts of IP addresses or
+// version strings.
+func findStatus(s string) string {
+	if m := afterReply.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	for _, m := range statusRe.FindAllStringSubmatch(s, 8) {
+		if m[1][0] != '2' {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// findReply returns the first failure reply code (4xx, 5xx) in a
+// server's words.
+func findReply(s string) string {
+	for _, m := range replyRe.FindAllStringSubmatch(s, 8) {
+		if m[1][0] != '2' {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// specific reports whether a status code says more than its class: not
+// X.0.0 and not a "5.0.9xx"-style private extension.
+func specific(s string) bool {
+	if !validStatus(s) {
+		return false
+	}
+	p := strings.Split(s, ".")
+	return p[1] != "0" && p[2] != "0" && len(p[2]) <= 2 && len(p[1]) == 1
+}

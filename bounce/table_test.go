@@ -1,0 +1,102 @@
+package bounce
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestPatternRows: every row of data/patterns.tsv matches its own example,
+// and the example, read as a server's words on its own, gives the row's
+// reason or a reason decided before it (a row may only be shadowed by a
+// reason the classifier tries first; the row is still tested to match).
+func TestPatternRows(t *testing.T) {
+	if len(Patterns()) < 100 {
+		t.Fatalf("only %d pattern rows", len(Patterns()))
+	}
+	shadowed := 0
+	for _, p := range Patterns() {
+		t.Run(fmt.Sprintf("line%d-%s", p.Line, p.Reason), func(t *testing.T) {
+			if !p.Expr.MatchString(normText(p.Example)) {
+				t.Fatalf("data/patterns.tsv:%d: %q does not match its example %q", p.Line, p.Expr, p.Example)
+			}
+			if got := Classify("", "", p.Example, "failed"); got != p.Reason {
+				shadowed++
+				if rank(got) > rank(p.Reason) {
+					t.Errorf("data/patterns.tsv:%d: example %q gives %s, ranked after %s", p.Line, p.Example, got, p.Reason)
+				}
+			}
+		})
+	}
+	t.Logf("%d of %d examples classified by an earlier reason", shadowed, len(Patterns()))
+}
+
+// rank is the position of a reason in the order the classifier tries
+// them by their words.
+func rank(r string) int {
+	for i, x := range append(append([]string(nil), firstRound...), secondRound...) {
+		if x == r {
+			return i
+		}
+	}
+	return 1000
+}
+
+// TestStatusRows: every row of data/status.tsv gives its reason, for a
+// 5xx and a 4xx code where the row is for both classes.
+func TestStatusRows(t *testing.T) {
+	n := 0
+	for code, row := range statusTable {
+		classes := []string{code[:1]}
+		if code[0] == 'X' {
+			classes = []string{"4", "5"}
+		}
+		for _, c := range classes {
+			st := c + code[1:]
+			if _, own := statusTable[st]; own && code[0] == 'X' {
+				continue // a class-specific row overrides this one
+			}
+			n++
+			if got := StatusReason(st); got != row.Reason {
+				t.Errorf("StatusReason(%s) = %q, want %q (%s)", st, got, row.Reason, row.Meaning)
+			}
+		}
+	}
+	for _, st := range []string{"5.0.0", "4.0.0", "5.4.0", "2.1.5", "", "5.1", "x.1.1"} {
+		if got := StatusReason(st); got != "" {
+			t.Errorf("StatusReason(%q) = %q, want none", st, got)
+		}
+	}
+	if n < 60 {
+		t.Fatalf("only %d status rows checked", n)
+	}
+}
+
+// TestExplanations: every reason has an English and a Japanese text.
+func TestExplanations(t *testing.T) {
+	for _, r := range Reasons {
+		if explainEN[r] == "" || explainJA[r] == "" {
+			t.Errorf("reason %s lacks an explanation (en %q, ja %q)", r, explainEN[r], explainJA[r])
+		}
+		if Explain(r, "ja") == Explain(r, "en") {
+			t.Errorf("reason %s: Japanese text is the English one", r)
+		}
+	}
+}
+
+func TestFindCodes(t *testing.T) {
+	for _, c := range []struct{ in, reply, status string }{
+		{"550 5.1.1 <a@example.jp>... User Unknown", "550", "5.1.1"},
+		{"host mx.example.jp[192.0.2.153] said: 550 5.2.1 <a@b.jp>", "550", "5.2.1"},
+		{"5.1.0 - Unknown address error 550-'5.7.1 <x@y.com>... Access denied'", "550", "5.7.1"},
+		{"connect to 6jo.example.jp[192.0.2.79]:25: Connection timed out", "", ""},
+		{"#550 5.2.3 RESOLVER.RST.RecipSizeLimit", "550", "5.2.3"},
+		{"Remote host said: 501 5.0.0 Invalid domain name", "501", "5.0.0"},
+	} {
+		if r := findReply(c.in); r != c.reply {
+			t.Errorf("findReply(%q) = %q, want %q", c.in, r, c.reply)
+		}
+		if s := findStatus(c.in); s != c.status {
+			t.Errorf("findStatus(%q) = %q, want %q", c.in, s, c.status)
+		}
+	}
+}

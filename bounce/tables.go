@@ -1,0 +1,162 @@
+package bounce
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+//go:embed data/*.tsv
+var dataFS embed.FS
+
+// The reasons, named as sisimai names them so that results can be compared
+// with it.
+const (
+	UserUnknown     = "userunknown"
+	HostUnknown     = "hostunknown"
+	MailboxFull     = "mailboxfull"
+	MesgTooBig      = "mesgtoobig"
+	ExceedLimit     = "exceedlimit"
+	Suspend         = "suspend"
+	HasMoved        = "hasmoved"
+	NoRelaying      = "norelaying"
+	SecurityError   = "securityerror"
+	Rejected        = "rejected"
+	Blocked         = "blocked"
+	SpamDetected    = "spamdetected"
+	PolicyViolation = "policyviolation"
+	VirusDetected   = "virusdetected"
+	Filtered        = "filtered"
+	Expired         = "expired"
+	NetworkError    = "networkerror"
+	SystemError     = "systemerror"
+	SystemFull      = "systemfull"
+	MailerError     = "mailererror"
+	TooManyConn     = "toomanyconn"
+	ContentError    = "contenterror"
+	NotAccept       = "notaccept"
+	SyntaxError     = "syntaxerror"
+	OnHold          = "onhold"
+	Undefined       = "undefined"
+)
+
+// Reasons lists every reason Parse can give.
+var Reasons = []string{
+	UserUnknown, HostUnknown, MailboxFull, MesgTooBig, ExceedLimit, Suspend, HasMoved,
+	NoRelaying, SecurityError, Rejected, Blocked, SpamDetected, PolicyViolation,
+	VirusDetected, Filtered, Expired, NetworkError, SystemError, SystemFull,
+	MailerError, TooManyConn, ContentError, NotAccept, SyntaxError, OnHold, Undefined,
+}
+
+// Pattern is one row of data/patterns.tsv.
+type Pattern struct {
+	Reason  string
+	Expr    *regexp.Regexp
+	Example string
+	Line    int
+}
+
+// StatusRow is one row of data/status.tsv: an enhanced status code (its
+// class digit may be "X", standing for 4 and 5) and its reason.
+type StatusRow struct {
+	Code, Reason, Meaning string
+}
+
+var (
+	patterns    []Pattern
+	byReason    map[string]*regexp.Regexp // the patterns of a reason, as one alternation
+	statusTable map[string]StatusRow      // "4.7.1" or "X.7.1"
+	explainEN   map[string]string
+	explainJA   map[string]string
+)
+
+func init() {
+	byReason = map[string]*regexp.Regexp{}
+	alts := map[string][]string{}
+	statusTable = map[string]StatusRow{}
+	explainEN, explainJA = map[string]string{}, map[string]string{}
+	valid := map[string]bool{}
+	for _, r := range Reasons {
+		valid[r] = true
+	}
+	readTSV("data/patterns.tsv", 3, func(line int, f []string) {
+		if !valid[f[0]] {
+			panic(fmt.Sprintf("bounce: data/patterns.tsv:%d: unknown reason %q", line, f[0]))
+		}
+		re := regexp.MustCompile(f[1])
+		patterns = append(patterns, Pattern{Reason: f[0], Expr: re, Example: f[2], Line: line})
+		alts[f[0]] = append(alts[f[0]], "(?:"+f[1]+")")
+	})
+	for r, a := range alts {
+		byReason[r] = regexp.MustCompile(strings.Join(a, "|"))
+	}
+	readTSV("data/status.tsv", 3, func(line int, f []string) {
+		if !valid[f[1]] {
+			panic(fmt.Sprintf("bounce: data/status.tsv:%d: unknown reason %q", line, f[1]))
+		}
+		statusTable[f[0]] = StatusRow{Code: f[0], Reason: f[1], Meaning: f[2]}
+	})
+	readTSV("data/explain.tsv", 3, func(line int, f []string) {
+		if !valid[f[0]] {
+			panic(fmt.Sprintf("bounce: data/explain.tsv:%d: unknown reason %q", line, f[0]))
+		}
+		explainEN[f[0]], explainJA[f[0]] = f[1], f[2]
+	})
+}
+
+// readTSV calls fn for every non-comment row of an embedded table; a row
+// with the wrong number of columns is a programming error.
+func readTSV(name string, cols int, fn func(line int, f []string)) {
+	b, err := dataFS.ReadFile(name)
+	if err != nil {
+		panic("bounce: " + err.Error())
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	n := 0
+	for sc.Scan() {
+		n++
+		t := sc.Text()
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		f := strings.Split(t, "\t")
+		if len(f) != cols {
+			panic(fmt.Sprintf("bounce: %s:%d: %d columns, want %d", name, n, len(f), cols))
+		}
+		fn(n, f)
+	}
+}
+
+// Patterns returns the rows of the pattern table, in file order.
+func Patterns() []Pattern { return append([]Pattern(nil), patterns...) }
+
+// StatusReason returns the reason an enhanced status code stands for on
+// its own, from data/status.tsv, or "" for codes that say nothing specific
+// (X.0.0, X.4.0...).
+func StatusReason(status string) string {
+	if !validStatus(status) {
+		return ""
+	}
+	if r, ok := statusTable[status]; ok {
+		return r.Reason
+	}
+	if r, ok := statusTable["X"+status[1:]]; ok {
+		return r.Reason
+	}
+	return ""
+}
+
+// Explain returns the plain-language explanation of a reason in lang
+// ("en" or "ja"; anything else is English).
+func Explain(reason, lang string) string {
+	t := explainEN
+	if lang == "ja" {
+		t = explainJA
+	}
+	if s, ok := t[reason]; ok {
+		return s
+	}
+	return t[Undefined]
+}

@@ -1,0 +1,284 @@
+package bounce
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// addrRe matches an email address in free text. The local part admits
+// what RFC 5322 atoms admit (so encoded words survive), the domain needs a
+// dot.
+var addrRe = regexp.MustCompile(`[A-Za-z0-9._%+\-=/!#$&'*?^{|}~]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
+
+// textBlock is a failed recipient found in a free-text notice, with the
+// lines that go with it.
+type textBlock struct {
+	addr   string
+	remote string // the server's words: from the first line with a code on
+	all    string // every line of the block
+}
+
+var (
+	// a line that starts with the recipient: Postfix "<a@b>: host ... said",
+	// qmail "<a@b>:", Exim and Gmail's indented "  a@b", Sendmail's
+	// "a@b... User unknown"
+	leadAddr = regexp.MustCompile(`^[ \t]*(?:[-*>•]+[ \t]*)?(?:(?:to|recipient|recipients|address|addresses|rcpt to|original-recipient|final-recipient|destinataire|empfänger|宛先|受信者)[^:<@]{0,30}:[ \t]*)?[<"'(\[]?(` + addrRe.String() + `)`)
+	// a line that names the recipient in an SMTP transcript or a phrase:
+	// "RCPT TO:<a@b>", "<<< 550 <a@b>... User unknown", "to a@b failed"
+	rcptAddr = regexp.MustCompile(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|address:?|userid:?|destinataire:?|宛先:?)[ \t]*[<"']?(` + addrRe.String() + `)`)
+	// the sender's address in an SMTP transcript
+	mailFrom = regexp.MustCompile(`(?i)mail from:?\s*<`)
+	// reply-code line: the server's own words begin here
+	codeLine = regexp.MustCompile(`(?m)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
+)
+
+// textRecipients finds the failed recipients of a free-text notice and the
+// lines that belong to each. Addresses of the notice's own sender and
+// receiver (exclude) are skipped.
+//
+// Addresses in weak (the notice's To) are kept only when nothing else is
+// found.
+func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
+	lines := strings.Split(text, "\n")
+	if len(lines) > 5000 {
+		lines = lines[:5000]
+	}
+	type hit struct {
+		line int
+		addr string
+	}
+	var hits []hit
+	seen := map[string]bool{}
+	add := func(i int, a string) {
+		a = strings.Trim(a, ".")
+		k := strings.ToLower(a)
+		if exclude[k] || seen[k] || looksLikeID(a) || strings.HasPrefix(a, "/") || strings.HasPrefix(a, "|") {
+			return
+		}
+		seen[k] = true
+		hits = append(hits, hit{i, a})
+	}
+	for i, l := range lines {
+		if m := leadAddr.FindStringSubmatchIndex(l); m != nil {
+			// the leftmost match may stop short of the whole domain
+			add(i, addrRe.FindString(l[m[2]:]))
+			continue
+		}
+		if m := rcptAddr.FindStringSubmatch(l); m != nil {
+			add(i, m[1])
+		}
+	}
+	for i, l := range lines {
+		// "You are not a member of this mailing list <list@example.org>.",
+		// "User's mailbox is full: <a@example.jp>"
+		if m := angleAddr.FindStringSubmatch(l); m != nil && !leadAddr.MatchString(l) && !mailFrom.MatchString(l) &&
+			(failureWords.MatchString(l) || Classify("", "", l, "failed") != OnHold) {
+			add(i, m[1])
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].line < hits[b].line })
+	if len(weak) > 0 {
+		var strong []hit
+		for _, h := range hits {
+			if !weak[strings.ToLower(h.addr)] {
+				strong = append(strong, h)
+			}
+		}
+		if len(strong) > 0 {
+			hits = strong
+		}
+	}
+	if len(hits) == 0 {
+		// no line is led by an address: take addresses on lines that carry
+		// failure wording or a code
+		for i, l := range lines {
+			if !failureWords.MatchString(l) && !replyOrStatus.MatchString(l) {
+				continue
+			}
+			for _, a := range addrRe.FindAllString(l, 4) {
+				add(i, a)
+			}
+		}
+	}
+	var out []textBlock
+	for n, h := range hits {
+		end := len(lines)
+		if n+1 < len(hits) && hits[n+1].line > h.line {
+			end = hits[n+1].line
+		}
+		end = min(end, h.line+25)
+		blk := lines[h.line:end]
+		b := textBlock{addr: h.addr, all: collapse(strings.Join(blk, "\n"))}
+		b.remote = remoteWords(blk, h.addr)
+		if w := transcriptReply(lines, h.line); w != "" {
+			b.remote = w
+		}
+		out = append(out, b)
+	}
+	// several recipients sharing one block: the words after the last one
+	// (Gmail lists the addresses, then one error) belong to all
+	for i := len(out) - 2; i >= 0; i-- {
+		if out[i].remote == "" || !hasCode(out[i].remote) && hasCode(out[i+1].remote) && hits[i+1].line-hits[i].line <= 2 {
+			out[i].remote = out[i+1].remote
+		}
+	}
+	return out
+}
+
+// remoteWords picks the server's own words out of a recipient's lines:
+// from the first line with a reply or status code to the end of that
+// paragraph, or the lines themselves without the address when none has
+// a code.
+func remoteWords(blk []string, addr string) string {
+	for i, l := range blk {
+		loc := codeLine.FindStringIndex(l)
+		if loc == nil {
+			continue
+		}
+		start := loc[0]
+		if i == 0 {
+			// the address line itself: never start inside the address
+			if j := strings.Index(l, addr); j >= 0 && start < j+len(addr) {
+				start = j + len(addr)
+				start += len(l[start:]) - len(strings.TrimLeft(l[start:], ">\"' :;."))
+			}
+		}
+		// a reply code just before a status code belongs to the words
+		if m := leadingCodes.FindStringIndex(l[:start]); m != nil {
+			start = m[0]
+		}
+		w := strings.TrimSpace(l[start:])
+		w = strings.TrimSpace(replyLabel.ReplaceAllString(w, ""))
+		var b strings.Builder
+		b.WriteString(w)
+		for _, m := range blk[i+1:] {
+			if strings.TrimSpace(m) == "" || boxLine.MatchString(m) {
+				break
+			}
+			b.WriteString(" ")
+			b.WriteString(m)
+		}
+		return collapse(b.String())
+	}
+	// "The error that the other server returned was:" and the words on
+	// the lines after it
+	for i, l := range blk {
+		if !replyIntro.MatchString(l) {
+			continue
+		}
+		var b strings.Builder
+		for _, m := range blk[i+1:] {
+			if strings.TrimSpace(m) == "" {
+				if b.Len() > 0 {
+					break
+				}
+				continue
+			}
+			b.WriteString(m)
+			b.WriteString(" ")
+		}
+		if b.Len() > 0 {
+			return collapse(b.String())
+		}
+	}
+	var b strings.Builder
+	blank := 0
+	for i, l := range blk {
+		if boxLine.MatchString(l) {
+			continue
+		}
+		if i == 0 {
+			if j := strings.Index(l, addr); j >= 0 {
+				if len(strings.Fields(replyLabel.ReplaceAllString(strings.TrimSpace(l[:j]), ""))) >= 3 {
+					// "Reason: Unable to deliver message to <a@b> (...)":
+					// the sentence around the address is the message
+					l = replyLabel.ReplaceAllString(strings.TrimSpace(l), "")
+				} else {
+					l = strings.TrimLeft(l[j+len(addr):], ">\"' :;.")
+				}
+			}
+		}
+		if strings.TrimSpace(l) == "" {
+			blank++
+			if blank > 1 && b.Len() > 0 {
+				break
+			}
+			continue
+		}
+		b.WriteString(l)
+		b.WriteString(" ")
+	}
+	return collapse(b.String())
+}
+
+var (
+	// a line that announces the server's reply on the lines after it
+	replyIntro = regexp.MustCompile(`(?i)(returned was|server (said|returned|replied|responded)|the error (was|is)|error message( below)?|diagnostic( code)?|remote host said|reason|because)[^:]{0,30}:\s*$`)
+	// the words a notice puts before the server's reply
+	replyLabel = regexp.MustCompile(`(?i)^(?:(?:remote host |host \S+ |server )?said:|(?:the error that the other server )?returned was:|<<<|error:|reason:|diagnostic[- ]code:|smtp;)\s*`)
+	// reply codes (and a label) ending a prefix: "said: 554 554 "
+	leadingCodes = regexp.MustCompile(`(?i)(?:(?:said|was|error|reason):\s*)?(?:[245][0-9][0-9][ -]+)+$`)
+)
+
+// transcriptReply returns the remote server's reply in a Sendmail-style
+// session transcript when the recipient's line is the MTA's own summary of
+// it ("554 <a@b>... Remote protocol error" after "<<< 550 Insecure Mail
+// Relay"): the "<<<" lines just before, or "".
+func transcriptReply(lines []string, at int) string {
+	if !strings.Contains(lines[at], "...") {
+		return ""
+	}
+	var got []string
+	for i := at - 1; i >= 0 && i >= at-6; i-- {
+		l := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(l, "<<<") {
+			r := strings.TrimSpace(strings.TrimPrefix(l, "<<<"))
+			if c := findReply(r); c != "" && strings.HasPrefix(r, c) {
+				got = append([]string{r}, got...)
+				continue
+			}
+		}
+		if len(got) > 0 || strings.HasPrefix(l, ">>>") || l == "" {
+			break
+		}
+	}
+	return collapse(strings.Join(got, " "))
+}
+
+// blockFor finds the free-text block of a DSN recipient.
+func blockFor(blocks []textBlock, addrs ...string) (textBlock, bool) {
+	for _, a := range addrs {
+		if a == "" {
+			continue
+		}
+		for _, b := range blocks {
+			if strings.EqualFold(b.addr, a) {
+				return b, true
+			}
+		}
+	}
+	return textBlock{}, false
+}
+
+// looksLikeID tells a Message-ID or a bounce token from an address: long
+// hex runs, or a local part that is mostly digits and dashes.
+func looksLikeID(a string) bool {
+	at := strings.LastIndexByte(a, '@')
+	if at < 0 {
+		return true
+	}
+	local := a[:at]
+	if len(local) > 40 {
+		hex := 0
+		for _, c := range local {
+			if c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == '-' {
+				hex++
+			}
+		}
+		return hex*10 > len(local)*9
+	}
+	return false
+}
+
+func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
