@@ -1,0 +1,196 @@
+package carve
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/internal/corpus"
+	"github.com/mailsalvage/mailsalvage/internal/synth"
+)
+
+// tally is how a carve did against ground truth.
+type tally struct {
+	contiguous, contiguousOK   int
+	truncated, truncatedOK     int
+	truncatedExact             int
+	fragmented, fragmentedOK   int
+	outputs, junk, glued       int
+	junkExamples, missExamples []string
+}
+
+func (t tally) String() string {
+	pct := func(a, b int) float64 {
+		if b == 0 {
+			return 100
+		}
+		return 100 * float64(a) / float64(b)
+	}
+	return fmt.Sprintf("contiguous %d/%d exact (%.2f%%); truncated %d/%d partial (%.1f%%, %d with exactly the surviving bytes); fragmented %d/%d whole (%.1f%%); outputs %d, junk %d (%.2f%%), glued %d",
+		t.contiguousOK, t.contiguous, pct(t.contiguousOK, t.contiguous),
+		t.truncatedOK, t.truncated, pct(t.truncatedOK, t.truncated), t.truncatedExact,
+		t.fragmentedOK, t.fragmented, pct(t.fragmentedOK, t.fragmented),
+		t.outputs, t.junk, pct(t.junk, t.outputs), t.glued)
+}
+
+func sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// score compares carved messages with the planted ones.
+func score(planted []synth.PlantedMessage, out []carved) tally {
+	var t tally
+	byHash := map[[32]byte]bool{}
+	byOff := map[int64][]carved{}
+	for _, o := range out {
+		byHash[sum(o.bytes)] = true
+		if o.off >= 0 {
+			byOff[o.off] = append(byOff[o.off], o)
+		}
+	}
+	known := map[[32]byte]bool{}
+	starts := map[int64]int{} // piece start -> planted index
+	for i, p := range planted {
+		known[sum(p.Bytes)] = true
+		for _, e := range p.Pieces {
+			starts[e.Off] = i
+		}
+	}
+	for _, p := range planted {
+		switch p.Kind {
+		case synth.PlantContiguous:
+			t.contiguous++
+			if byHash[sum(p.Bytes)] {
+				t.contiguousOK++
+			} else if len(t.missExamples) < 10 {
+				t.missExamples = append(t.missExamples, fmt.Sprintf("contiguous @0x%x+%d: %s", p.Pieces[0].Off, len(p.Bytes), describe(byOff[p.Pieces[0].Off])))
+			}
+		case synth.PlantFragmented:
+			t.fragmented++
+			if byHash[sum(p.Bytes)] {
+				t.fragmentedOK++
+			}
+		case synth.PlantTruncated:
+			t.truncated++
+			ok := false
+			for _, o := range byOff[p.Pieces[0].Off] {
+				n := min(len(o.bytes), p.Kept)
+				if o.m.State == formats.Partial && bytes.Equal(o.bytes[:n], p.Bytes[:n]) && n >= p.Kept/2 {
+					ok = true
+					if len(o.bytes) == p.Kept {
+						t.truncatedExact++
+					}
+				}
+			}
+			if ok {
+				t.truncatedOK++
+			} else if len(t.missExamples) < 20 {
+				t.missExamples = append(t.missExamples, fmt.Sprintf("truncated @0x%x kept %d of %d: %s", p.Pieces[0].Off, p.Kept, len(p.Bytes), describe(byOff[p.Pieces[0].Off])))
+			}
+		}
+	}
+	for _, o := range out {
+		t.outputs++
+		if o.off >= 0 {
+			n := 0
+			for off := range starts {
+				if off >= o.off && off < o.off+o.n {
+					n++
+				}
+			}
+			if n > 1 {
+				t.glued++
+			}
+		}
+		if known[sum(o.bytes)] {
+			continue
+		}
+		if _, ok := starts[o.off]; ok && o.off >= 0 {
+			continue
+		}
+		t.junk++
+		if len(t.junkExamples) < 10 {
+			t.junkExamples = append(t.junkExamples, fmt.Sprintf("%s %s %q: %.80q", o.m.Chain, o.m.State, o.m.Attrs, o.bytes))
+		}
+	}
+	return t
+}
+
+func describe(cs []carved) string {
+	if len(cs) == 0 {
+		return "nothing carved there"
+	}
+	s := ""
+	for _, c := range cs {
+		s += fmt.Sprintf("[%d bytes %s %s end=%s %q] ", len(c.bytes), c.m.State, c.m.Method, c.m.Attrs["carve_end"], c.m.Warnings)
+	}
+	return s
+}
+
+// imageMessages returns the messages for a generated image: synthetic
+// ones, a tenth with a large attachment, and real corpus messages when
+// the corpus is there.
+func imageMessages(t testing.TB, n int) [][]byte {
+	g := synth.NewGen(42)
+	var msgs [][]byte
+	for i := 0; i < n; i++ {
+		if i%10 == 5 {
+			g.BigAttachment = 8<<10 + i%7*1024
+		} else {
+			g.BigAttachment = 0
+		}
+		msgs = append(msgs, g.Next().Bytes)
+	}
+	if corpus.Root() != "" {
+		for i, m := range corpus.Messages(t, 400, 0) {
+			// spread them among the synthetic ones
+			at := (i*37 + 11) % len(msgs)
+			msgs = append(msgs[:at], append([][]byte{m.Bytes}, msgs[at:]...)...)
+		}
+	}
+	return msgs
+}
+
+// TestCarveClusters is the must-show on 64 MiB of clusters: messages
+// among random bytes, zeros and text, some truncated, some fragmented.
+func TestCarveClusters(t *testing.T) {
+	size := int64(64 << 20)
+	if testing.Short() {
+		size = 8 << 20
+	}
+	msgs := imageMessages(t, 12000)
+	img, planted := synth.Image(synth.ImageOptions{Size: size, Seed: 7}, msgs)
+	out, probs := carveBytes(t, img, Options{})
+	if len(probs) > 0 {
+		t.Errorf("problems: %v", probs[:min(len(probs), 5)])
+	}
+	tl := score(planted, out)
+	t.Log(tl)
+	for _, e := range tl.missExamples {
+		t.Log("missed: ", e)
+	}
+	for _, e := range tl.junkExamples {
+		t.Log("junk: ", e)
+	}
+	check(t, tl)
+}
+
+// check asserts the thresholds.
+func check(t *testing.T, tl tally) {
+	t.Helper()
+	if tl.contiguousOK*100 < tl.contiguous*99 {
+		t.Errorf("contiguous messages exact: %d of %d, want >= 99%%", tl.contiguousOK, tl.contiguous)
+	}
+	if tl.truncatedOK*100 < tl.truncated*90 {
+		t.Errorf("truncated messages partial: %d of %d, want >= 90%%", tl.truncatedOK, tl.truncated)
+	}
+	if tl.fragmentedOK*100 < tl.fragmented*50 {
+		t.Errorf("fragmented messages whole: %d of %d, want >= 50%%", tl.fragmentedOK, tl.fragmented)
+	}
+	if tl.junk*100 > tl.outputs {
+		t.Errorf("junk outputs: %d of %d, want <= 1%%", tl.junk, tl.outputs)
+	}
+	if tl.glued > 0 {
+		t.Errorf("%d outputs glue two messages", tl.glued)
+	}
+}
