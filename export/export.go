@@ -1,7 +1,10 @@
 // Package export writes what the readers recover: one .eml file per
 // distinct message under OUT/messages/<folder>/, a provenance log
 // (OUT/provenance.jsonl) with one line per message occurrence, and a run
-// summary (OUT/summary.json), as DESIGN.md fixes them.
+// summary (OUT/summary.json), as DESIGN.md fixes them; and, from those,
+// when the exporter is closed, OUT/report.html, OUT/dfxml.xml and
+// OUT/timeline.csv (see WriteReports). Verify checks an OUT against its
+// provenance log.
 //
 // Output is deterministic: file names derive from the message's date,
 // subject and SHA-256, and provenance lines are written in the order the
@@ -69,6 +72,17 @@ type Record struct {
 	// Duplicate is set when the same bytes were already written for an
 	// earlier occurrence; File then names that copy.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Bounce lists the failed recipients when the message is a delivery
+	// failure notice (filled by Options.Bounce).
+	Bounce []BounceRecipient `json:"bounce,omitempty"`
+}
+
+// BounceRecipient is one failed recipient of a delivery failure notice.
+type BounceRecipient struct {
+	Recipient string `json:"recipient"`
+	ReplyCode string `json:"reply_code"` // SMTP reply code ("550"), "" when the notice has none
+	Status    string `json:"status"`     // RFC 3463 enhanced status ("5.1.1"), "" when the notice has none
+	Reason    string `json:"reason"`     // sisimai's reason name ("userunknown")
 }
 
 // Evidence identifies the evidence file a message came from.
@@ -94,6 +108,11 @@ type Options struct {
 	// must be safe for concurrent use; messages too big to buffer (over
 	// 16 MiB) are written as read.
 	Transform func(m *formats.Message, content []byte) ([]byte, bool)
+	// Bounce, if set, reads a message as written and returns its failed
+	// recipients when it is a delivery failure notice (the CLI uses
+	// package bounce), or nil. It runs on the worker goroutines; messages
+	// over 16 MiB are not given to it.
+	Bounce func(content []byte) []BounceRecipient
 }
 
 // Exporter writes one run's output. Its methods are called from one
@@ -181,7 +200,19 @@ func Create(out string, opt Options) (*Exporter, error) {
 // BeginInput starts accounting for one command-line input.
 func (e *Exporter) BeginInput(path, format string) {
 	e.cur = newInputSummary(path, format)
+	if info, err := os.Stat(path); err == nil && info.Mode().IsRegular() {
+		e.cur.Size = info.Size()
+	}
 	e.inputs = append(e.inputs, e.cur)
+}
+
+// SetInputSize records the size of the current input where it is not the
+// size of the file named (the media size of an EWF or split raw image):
+// the byte map of report.html spans it.
+func (e *Exporter) SetInputSize(n int64) {
+	if e.cur != nil && n > 0 {
+		e.cur.Size = n
+	}
 }
 
 // Problem records a non-fatal problem of the current input.
@@ -351,6 +382,7 @@ func (e *Exporter) process(j *job, h *hashers) {
 	m := j.m
 	h.sha.Reset()
 	h.md5.Reset()
+	var bounced []BounceRecipient
 	var head []byte
 	var n int64
 	if j.buf != nil {
@@ -364,6 +396,9 @@ func (e *Exporter) process(j *job, h *hashers) {
 		h.sha.Write(b)
 		h.md5.Write(b)
 		head, n = b[:min(len(b), headerCapture)], int64(len(b))
+		if e.opt.Bounce != nil {
+			bounced = e.opt.Bounce(b)
+		}
 		h.sha.Sum(j.sum[:0])
 		e.writtenMu.RLock()
 		dup := e.written.has(j.sum)
@@ -409,6 +444,7 @@ func (e *Exporter) process(j *job, h *hashers) {
 		Chain:     m.Chain,
 		Warnings:  append([]string{}, m.Warnings...),
 		Attrs:     m.Attrs,
+		Bounce:    bounced,
 	}
 	if !s.Date.IsZero() {
 		rec.Date = s.Date.Format(time.RFC3339)
@@ -495,7 +531,7 @@ func (e *Exporter) place(j *job) error {
 		return errors.New("message was not written") // cannot happen: not a duplicate
 	}
 	if !e.dirs[j.dir] {
-		if err := os.MkdirAll(filepath.Join(e.out, filepath.FromSlash(j.dir)), 0o755); err != nil {
+		if err := mkdirInside(e.out, j.dir); err != nil {
 			return err
 		}
 		e.dirs[j.dir] = true
@@ -525,6 +561,39 @@ func (e *Exporter) place(j *job) error {
 	e.writtenMu.Unlock()
 	j.rec.File = rel
 	return err
+}
+
+// mkdirInside creates the slash-separated folder rel below out, one
+// level at a time, refusing to go through anything that is not a real
+// folder: with --force, an OUT may already hold a symbolic link where a
+// message folder goes, and following it would write outside OUT.
+func mkdirInside(out, rel string) error {
+	dir := out
+	for _, elem := range strings.Split(rel, "/") {
+		if elem == "" || elem == "." {
+			continue
+		}
+		if elem == ".." {
+			return fmt.Errorf("folder %q leaves the output folder", rel)
+		}
+		dir = filepath.Join(dir, elem)
+		info, err := os.Lstat(dir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return err
+			}
+			if info, err = os.Lstat(dir); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		}
+		if !info.IsDir() {
+			return fmt.Errorf("%s is not a folder (%s); refusing to write through it", dir, info.Mode().Type())
+		}
+	}
+	return nil
 }
 
 // sameContent reports whether the file at name has the given SHA-256.
@@ -559,6 +628,10 @@ func (e *Exporter) Close() error {
 	os.RemoveAll(filepath.Join(e.out, tmpDir))
 	if serr := e.writeSummary(); err == nil {
 		err = serr
+	}
+	if err == nil {
+		// report.html, dfxml.xml and timeline.csv, from what was logged
+		err = WriteReports(e.out, ReportOptions{})
 	}
 	return err
 }

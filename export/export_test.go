@@ -185,7 +185,8 @@ func TestExportDeterministic(t *testing.T) {
 		ex.Close()
 		files := map[string][]byte{}
 		filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && filepath.Base(p) != SummaryFile {
+			// summary.json, report.html and dfxml.xml carry the run record
+			if err == nil && !d.IsDir() && filepath.Base(p) != SummaryFile && filepath.Base(p) != ReportFile && filepath.Base(p) != DFXMLFile {
 				rel, _ := filepath.Rel(out, p)
 				files[rel], _ = os.ReadFile(p)
 			}

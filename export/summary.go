@@ -37,6 +37,7 @@ type Totals struct {
 type InputSummary struct {
 	Path         string                    `json:"path"`
 	Format       string                    `json:"format"`
+	Size         int64                     `json:"size,omitempty"` // bytes, when the input is a file (the byte map of report.html spans it)
 	Messages     int                       `json:"messages"`
 	Duplicates   int                       `json:"duplicates"`
 	ByState      map[formats.State]int     `json:"by_state"`

@@ -75,7 +75,7 @@ file, and provenance.jsonl ties each one to the exact bytes it came from.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRecoverCmd(), newLsCmd(), newVersionCmd())
+	root.AddCommand(newRecoverCmd(), newCarveCmd(), newLsCmd(), newExplainCmd(), newVerifyCmd(), newReportCmd(), newVersionCmd())
 	return root
 }
 

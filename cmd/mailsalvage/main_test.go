@@ -45,13 +45,14 @@ func provenance(t *testing.T, out string) []export.Record {
 	return recs
 }
 
-// snapshot returns every file below dir except summary.json (which holds
-// the run record): relative path -> content.
+// snapshot returns every file below dir except summary.json, report.html
+// and dfxml.xml (which hold the run record): relative path -> content.
 func snapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Base(p) == export.SummaryFile {
+		// summary.json, report.html and dfxml.xml carry the run record
+		if err != nil || d.IsDir() || filepath.Base(p) == export.SummaryFile || filepath.Base(p) == export.ReportFile || filepath.Base(p) == export.DFXMLFile {
 			return err
 		}
 		b, _ := os.ReadFile(p)

@@ -76,7 +76,7 @@ func runRecover(stdout, stderr io.Writer, inputs []string, out string, o runOpti
 	}
 	ex, err := export.Create(out, export.Options{
 		Force: o.force, Tool: "mailsalvage", Version: toolVersion(),
-		Args: cmdline, Transform: o.transform,
+		Args: cmdline, Transform: o.transform, Bounce: bounceRecipients,
 	})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
@@ -133,6 +133,10 @@ func tnefTransform(mode string) (func(*formats.Message, []byte) ([]byte, bool), 
 
 // recoverInput recovers one input and reports whether it could be read.
 func recoverInput(stderr io.Writer, ex *export.Exporter, in string, bar bool) bool {
+	if ok, why := carveFallback(in); ok {
+		// no mailbox format claims it: a disk image or unknown binary
+		return carveInput(stderr, ex, in, bar, carveRange{}, why)
+	}
 	p := startProgress(stderr, bar, in)
 	defer p.finish()
 	src, format, err := formats.OpenCounting(in, p.counter())
