@@ -1,6 +1,8 @@
 package export
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -12,13 +14,23 @@ import (
 // the 255-byte limit of common file systems for suffixes.
 const maxElem = 100
 
+// Bounds of a folder path under OUT/messages: together with maxElem and the
+// message name they keep every path written well under Linux's PATH_MAX
+// (4096) and Windows' extended-length limit, whatever depth a damaged or
+// hostile mailbox claims.
+const (
+	maxFolderDepth = 32
+	maxFolderPath  = 1500 // bytes
+)
+
 // windowsReserved are device names Windows will not create as files, with
-// or without an extension.
+// or without an extension (COM¹ and the like included).
 var windowsReserved = map[string]bool{
 	"con": true, "prn": true, "aux": true, "nul": true,
 	"com1": true, "com2": true, "com3": true, "com4": true, "com5": true, "com6": true, "com7": true, "com8": true, "com9": true,
 	"lpt1": true, "lpt2": true, "lpt3": true, "lpt4": true, "lpt5": true, "lpt6": true, "lpt7": true, "lpt8": true, "lpt9": true,
 	"conin$": true, "conout$": true,
+	"com¹": true, "com²": true, "com³": true, "lpt¹": true, "lpt²": true, "lpt³": true,
 }
 
 // SafeElem turns one folder name (or any string) into a single path element
@@ -68,11 +80,31 @@ func SafeElem(s string, max int) string {
 }
 
 // FolderPath turns a source folder path into a relative slash path of safe
-// elements ("" for the top).
+// elements ("" for the top). A path deeper than maxFolderDepth levels or
+// longer than maxFolderPath bytes keeps the levels that fit and puts the
+// rest in one last element, "_deeper_" and a hash of the whole source path,
+// so that distinct deep folders stay distinct and nothing is written past
+// the file system's path limit.
 func FolderPath(folder []string) string {
 	parts := make([]string, 0, len(folder))
-	for _, f := range folder {
-		parts = append(parts, SafeElem(f, maxElem))
+	total := 0
+	for i, f := range folder {
+		e := SafeElem(f, maxElem)
+		if i >= maxFolderDepth-1 || total+len(e)+1 > maxFolderPath-len("_deeper_")-17 {
+			if i == len(folder)-1 && i < maxFolderDepth && total+len(e) <= maxFolderPath {
+				parts = append(parts, e)
+				break
+			}
+			h := sha256.New()
+			for _, f := range folder {
+				h.Write([]byte(f))
+				h.Write([]byte{0})
+			}
+			parts = append(parts, "_deeper_"+hex.EncodeToString(h.Sum(nil))[:16])
+			break
+		}
+		parts = append(parts, e)
+		total += len(e) + 1
 	}
 	return strings.Join(parts, "/")
 }

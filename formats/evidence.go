@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 )
 
@@ -36,7 +37,7 @@ type evidenceFS struct {
 }
 
 func (e evidenceFS) Open(name string) (fs.File, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	f, err := OpenEvidence(filepath.Join(e.root, filepath.FromSlash(name)))
@@ -81,17 +82,59 @@ func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (e evidenceFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
 	}
 	return os.ReadDir(filepath.Join(e.root, filepath.FromSlash(name)))
 }
 
 func (e evidenceFS) Stat(name string) (fs.FileInfo, error) {
-	if !fs.ValidPath(name) {
+	if !validPath(name) {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
 	}
 	return os.Lstat(filepath.Join(e.root, filepath.FromSlash(name)))
+}
+
+// validPath is fs.ValidPath without its rule that names be UTF-8: file
+// names on Linux are bytes, and evidence from old disks and foreign
+// systems holds Latin-1 or Shift-JIS names that must be read like any
+// other (fs.ValidPath would refuse them with fs.ErrInvalid and their mail
+// would be lost). Empty, "." and ".." elements are still refused.
+func validPath(name string) bool {
+	if name == "." {
+		return true
+	}
+	for {
+		elem, rest, more := strings.Cut(name, "/")
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+		if !more {
+			return true
+		}
+		name = rest
+	}
+}
+
+// Sub returns the evidence file system rooted at dir, for names that
+// fs.Sub (which checks fs.ValidPath) would refuse; see SubFS.
+func (e evidenceFS) Sub(dir string) (fs.FS, error) {
+	if !validPath(dir) {
+		return nil, &fs.PathError{Op: "sub", Path: dir, Err: fs.ErrInvalid}
+	}
+	if dir == "." {
+		return e, nil
+	}
+	return evidenceFS{root: filepath.Join(e.root, filepath.FromSlash(dir)), n: e.n}, nil
+}
+
+// SubFS is fs.Sub that asks fsys's own Sub method first, so that an
+// evidence folder whose name is not UTF-8 can still be entered.
+func SubFS(fsys fs.FS, dir string) (fs.FS, error) {
+	if s, ok := fsys.(fs.SubFS); ok {
+		return s.Sub(dir)
+	}
+	return fs.Sub(fsys, dir)
 }
 
 // joinPath joins a root given on the command line and a slash-separated

@@ -130,7 +130,7 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 		w.Ignored++
 		return nil
 	case info.IsDir():
-		sub, err := fs.Sub(w.fsys, rel)
+		sub, err := SubFS(w.fsys, rel)
 		if err != nil {
 			return &Problem{Path: rel, Offset: -1, Err: err}
 		}

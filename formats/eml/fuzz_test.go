@@ -72,6 +72,8 @@ func fuzzOne(t *testing.T, format string, data []byte, path string) {
 	}
 }
 
+// FuzzEML and FuzzEMLX: seeds here and under testdata/fuzz/FuzzEML and
+// testdata/fuzz/FuzzEMLX, all written for the tests.
 func FuzzEML(f *testing.F) {
 	f.Add([]byte(plainMsg))
 	f.Add([]byte(crlf(multipartMsg)))

@@ -5,19 +5,62 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/internal/corpus"
 )
 
+// corpusMaildirNames gives the names of the files (dirs false) or of the
+// Maildir++ folders, the directories whose name starts with a dot (dirs
+// true), below the corpus maildir folder, sorted and without duplicates;
+// none when the corpus is absent. The fuzz targets add them as seeds at
+// run time: names from the corpus are never copied into testdata.
+func corpusMaildirNames(dirs bool) []string {
+	root := corpus.Root()
+	if root == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	filepath.WalkDir(filepath.Join(root, "maildir"), func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if dirs && e.IsDir() && strings.HasPrefix(e.Name(), ".") && len(e.Name()) > 1 {
+			seen[e.Name()] = true
+		}
+		if !dirs && e.Type().IsRegular() {
+			seen[e.Name()] = true
+		}
+		return nil
+	})
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// FuzzParseName: seeds below, under testdata/fuzz/FuzzParseName (names
+// written for the test) and the corpus file names (corpusMaildirNames).
 func FuzzParseName(f *testing.F) {
 	for _, s := range []string{
 		"1234.M5P6.host,S=1024,W=1050:2,RST",
 		"x!2,S", "x;2,S", "x:2,Sab", "x:1,experimental", "1220863087.12663_21.mindcrime",
 		"", ":", "::2,", ",S=,W=", "a,S=99999999999999999999", "\xff:2,\x00",
 	} {
+		f.Add(s)
+	}
+	// with the corpus present, the names of its Maildir files (mu,
+	// notmuch, MailBox and stalwart test data: ':', '!' and ';'
+	// separators, S= and W= sizes, keywords)
+	for _, s := range corpusMaildirNames(false) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

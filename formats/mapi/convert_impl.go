@@ -86,13 +86,30 @@ func seedOf(m *Message) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// addField adds a header field whose value is kept on one line: a CR or
+// LF in a property (a display name, an address, a file name, a damaged
+// string) becomes a space, since go-message refuses to write the field
+// and the message would be lost.
+func addField(h *message.Header, f [2]string) {
+	v := f[1]
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return ' '
+			}
+			return r
+		}, v)
+	}
+	h.Add(f[0], v)
+}
+
 // writePart serializes a part tree with go-message, which applies each
 // leaf's Content-Transfer-Encoding.
 func writePart(w io.Writer, p *part) error {
 	var h message.Header
 	// go-message writes fields last-added first
 	for i := len(p.fields) - 1; i >= 0; i-- {
-		h.Add(p.fields[i][0], p.fields[i][1])
+		addField(&h, p.fields[i])
 	}
 	mw, err := message.CreateWriter(w, h)
 	if err != nil {
@@ -107,7 +124,7 @@ func writePart(w io.Writer, p *part) error {
 	for _, ch := range p.children {
 		var ph message.Header
 		for i := len(ch.fields) - 1; i >= 0; i-- {
-			ph.Add(ch.fields[i][0], ch.fields[i][1])
+			addField(&ph, ch.fields[i])
 		}
 		pw, err := mw.CreatePart(ph)
 		if err != nil {
@@ -134,7 +151,7 @@ func writeChildren(mw *message.Writer, p *part) error {
 	for _, ch := range p.children {
 		var ph message.Header
 		for i := len(ch.fields) - 1; i >= 0; i-- {
-			ph.Add(ch.fields[i][0], ch.fields[i][1])
+			addField(&ph, ch.fields[i])
 		}
 		pw, err := mw.CreatePart(ph)
 		if err != nil {

@@ -19,7 +19,13 @@ type window struct {
 }
 
 func newWindow(r io.ReaderAt, size int64) *window {
-	return &window{r: r, size: size, buf: make([]byte, 0, windowSize)}
+	// a small mbox (a Thunderbird folder of a few messages, a fuzz input)
+	// gets a window of its own size, not 4 MiB
+	c := windowSize
+	if size >= 0 && size < int64(c) {
+		c = int(size)
+	}
+	return &window{r: r, size: size, buf: make([]byte, 0, c)}
 }
 
 // at returns the file's bytes from offset p: at least min(need, size-p)

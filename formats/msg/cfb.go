@@ -131,7 +131,10 @@ func openStrict(r io.ReaderAt, size int64) (cf *compound, err error) {
 	root := &node{name: "Root Entry", id: 0, off: -1}
 	dirs := map[string]*node{"": root}
 	for i, f := range doc.File {
-		if i == 0 {
+		if i == 0 || len(f.Path) >= maxStorageDepth {
+			// (build reads no deeper: a compound file nesting storages
+			// thousands deep must cost no more than one that stops at
+			// the limit)
 			continue
 		}
 		parentKey := pathKey(f.Path)
@@ -163,12 +166,66 @@ func openStrict(r io.ReaderAt, size int64) (cf *compound, err error) {
 	return cf, nil
 }
 
-func pathKey(p []string) string {
-	k := ""
-	for _, s := range p {
-		k += "\x00" + key(s)
+// tooDeepForStrict reports whether the directory of a compound file nests
+// storages deeper than maxStorageDepth. mscfb's traversal allocates in
+// proportion to entries times depth (a 3 MB file nesting 4,000 embedded
+// messages costs it half a gigabyte), so such a file is left to the
+// tolerant walk, which stops at the limit. A file under 256 KiB holds too
+// few directory entries for that to matter and is not checked.
+func tooDeepForStrict(r io.ReaderAt, size int64) bool {
+	if size < 256<<10 {
+		return false
 	}
-	return k
+	s, root, err := scan(r, size)
+	if err != nil || root == nil {
+		return false
+	}
+	type level struct {
+		top   uint32
+		depth int
+	}
+	visited := map[uint32]bool{}
+	queue := []level{{root.child, 1}}
+	for len(queue) > 0 {
+		l := queue[0]
+		queue = queue[1:]
+		stack := []uint32{l.top}
+		for len(stack) > 0 {
+			id := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if id == noStream || visited[id] {
+				continue
+			}
+			visited[id] = true
+			e := s.entries[int(id)]
+			if e == nil {
+				continue
+			}
+			stack = append(stack, e.left, e.right)
+			if e.typ != 2 && e.child != noStream {
+				if l.depth >= maxStorageDepth {
+					return true
+				}
+				queue = append(queue, level{e.child, l.depth + 1})
+			}
+		}
+	}
+	return false
+}
+
+// maxStorageDepth bounds the storage nesting openStrict keeps: an
+// embedded message is two storages below its parent (the attachment and
+// its object), so MaxDepth levels of messages, and an OLE object at the
+// deepest one, fit.
+const maxStorageDepth = 2*MaxDepth + 8
+
+func pathKey(p []string) string {
+	var b strings.Builder
+	for _, s := range p {
+		b.WriteByte(0)
+		b.WriteString(key(s))
+	}
+	return b.String()
 }
 
 // strictReader reads an mscfb stream whole. The declared size is checked

@@ -216,8 +216,11 @@ func readSeeds() []seed {
 	return out
 }
 
-// The committed seed corpora are the seeds above, and testdata/sample.msg
-// (for the examples) is sampleMessage. MSG_WRITE_SEEDS=1 rewrites them.
+// The committed seed corpora (testdata/fuzz/FuzzRead, FuzzPropertyStream)
+// are the seeds above, plus minimized failing inputs kept as regression
+// seeds, and testdata/sample.msg (for the examples) is sampleMessage.
+// MSG_WRITE_SEEDS=1 rewrites them. None is copied from the corpus:
+// FuzzTolerantWalk reads its corpus seeds at run time.
 func TestFuzzSeeds(t *testing.T) {
 	sample, _ := writeCFB(sampleMessage(), cfbOptions{})
 	if os.Getenv("MSG_WRITE_SEEDS") != "" {

@@ -97,7 +97,14 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 	}
 	var first *File
 	var strictErr error
-	if cf, err := openStrict(r, size); err != nil {
+	var scf *compound
+	var serr error
+	if tooDeepForStrict(r, size) {
+		serr = fmt.Errorf("storages nested deeper than %d levels", maxStorageDepth)
+	} else {
+		scf, serr = openStrict(r, size)
+	}
+	if cf, err := scf, serr; err != nil {
 		strictErr = fmt.Errorf("mscfb could not read it (%w)", err)
 	} else {
 		f, err := build(cf)

@@ -92,6 +92,9 @@ func TestFuzzSeeds(t *testing.T) {
 	}
 }
 
+// FuzzDecode: its seeds under testdata/fuzz/FuzzDecode are the streams
+// written by TestFuzzSeeds with the test writer (writer_test.go) and
+// minimized failing inputs (found-*); none comes from the corpus.
 func FuzzDecode(f *testing.F) {
 	for _, b := range fuzzSeeds() {
 		f.Add(b)

@@ -155,8 +155,12 @@ func entityOf(msg []byte) []byte {
 		}
 	}
 	b.WriteString("\r\n")
+	head := b.Len()
 	b.Write(msg[n:])
-	return bytes.TrimRight(b.Bytes(), "\r\n")
+	// trailing line breaks of the body go (the caller ends the part), but
+	// never the blank line that ends the header, even when the body is
+	// empty
+	return b.Bytes()[:max(head, len(bytes.TrimRight(b.Bytes(), "\r\n")))]
 }
 
 // nonContentFields returns the header fields of a header section that do
