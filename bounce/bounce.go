@@ -143,6 +143,10 @@ func parse(msg []byte, depth int) *Report {
 			}
 			r.RemoteText = extendReply(r.RemoteText, notice)
 			fill(&r, d.status, ctx)
+			if c, ok := powerMTACategory[d.category]; ok {
+				// the sending PowerMTA classified the reply itself
+				r.Reason = c
+			}
 			if keep {
 				// words from the notice's transcript, not from this
 				// recipient's Diagnostic-Code: the Status field stands

@@ -37,6 +37,13 @@ var precise = map[string]bool{
 
 var stageRe = regexp.MustCompile(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|rcpt to|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
 
+// docomoHost: the notice names one of NTT docomo's mail servers.
+var docomoHost = regexp.MustCompile(`\b[a-z0-9.-]+\.docomo\.ne\.jp\b`)
+
+// rcptSent: a session transcript shows the recipient given (">>> RCPT
+// To:<...>"), so the address was refused or accepted at RCPT TO.
+var rcptSent = regexp.MustCompile(`>>> ?rcpt to`)
+
 // smtpStage tells at which SMTP command a failure happened, where the
 // notice says so: "HELO" (the greeting or HELO/EHLO), "MAIL", "SENDER"
 // (the notice says the sender was refused), "RCPT", "DATA", or "" when it
@@ -103,10 +110,25 @@ func classify(status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t)
+	if stage == "DATA" && (r == UserUnknown || r == "") && (status == "" || strings.HasSuffix(status, ".0.0")) && docomoHost.MatchString(normText(context)) {
+		// NTT docomo's servers take every recipient at RCPT TO and
+		// answer "550 Unknown user" after DATA, with no specific code,
+		// when the subscriber's reception settings refuse the sender
+		return Rejected
+	}
 	if r == UserUnknown && stage == "DATA" {
 		// the server took the recipient at RCPT TO and refused the
 		// message after it: the mailbox exists, something on its side
 		// (a filter) refused the message
+		return Filtered
+	}
+	if r == UserUnknown && sr != UserUnknown && stage != "RCPT" && !rcptSent.MatchString(normText(context)) && !definite(UserUnknown, t) {
+		// "unknown user" words with neither a mailbox status code
+		// (X.1.0, X.1.1, X.1.3) nor a refusal at RCPT TO behind them:
+		// filtering gateways and content filters answer this way for
+		// addresses their rules refuse, so sisimai, and we, call it
+		// filtered; the phrases of a mailbox system's own directory
+		// lookup (definite rows) stay userunknown
 		return Filtered
 	}
 	if r == NoRelaying && strings.Contains(t, "authenticat") {
@@ -128,6 +150,12 @@ func byWords(status, sr, t string) string {
 	// the words first: they are more specific than a status code ("550
 	// 5.1.1 ... refused due to recipient preferences")
 	for _, r := range firstRound {
+		if r == MesgTooBig && sr == ExceedLimit && !definite(MesgTooBig, t) {
+			// X.2.3 says the size is over an administrative limit of
+			// the recipient's system: "message size exceeds" words
+			// describe that same limit
+			continue
+		}
 		if matchReason(r, t) {
 			return r
 		}
@@ -168,6 +196,12 @@ func fallback(status, sr, t, action string) string {
 		return OnHold
 	}
 	return Undefined
+}
+
+// definite reports whether t holds one of the definite phrases of r.
+func definite(r, t string) bool {
+	re := definiteBy[r]
+	return re != nil && re.MatchString(t)
 }
 
 // matchReason reports whether any pattern of reason r matches t.

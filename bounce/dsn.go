@@ -14,6 +14,7 @@ type dsnRecipient struct {
 	diagType        string // "smtp", "x-unix"... lower case
 	remoteMTA       string
 	lastAttempt     string
+	category        string // PowerMTA's X-PowerMTA-BounceCategory, lower case
 }
 
 // dsnFields splits a delivery-status body into its field blocks (RFC 3464
@@ -85,6 +86,21 @@ func addrType(v string) string {
 
 var angleAddr = regexp.MustCompile(`<([^<>\s]+@[^<>\s]+)>`)
 
+// powerMTACategory is the reason of each bounce category PowerMTA writes
+// into its X-PowerMTA-BounceCategory field: the sending server's own
+// classification of the remote reply, by its documented names.
+var powerMTACategory = map[string]string{
+	"bad-mailbox":         UserUnknown,
+	"bad-domain":          HostUnknown,
+	"inactive-mailbox":    Suspend,
+	"quota-issues":        MailboxFull,
+	"message-expired":     Expired,
+	"no-answer-from-host": NetworkError,
+	"policy-related":      PolicyViolation,
+	"routing-errors":      SystemError,
+	"spam-related":        SpamDetected,
+}
+
 // diagText strips the diagnostic-type prefix of a Diagnostic-Code
 // ("smtp; 550 5.1.1 ...").
 func diagText(v string) string {
@@ -107,6 +123,7 @@ func parseDSN(s string) []dsnRecipient {
 			diagType:    diagTypeOf(b["diagnostic-code"]),
 			remoteMTA:   diagText(b["remote-mta"]),
 			lastAttempt: b["last-attempt-date"],
+			category:    strings.ToLower(firstWord(b["x-powermta-bouncecategory"])),
 		}
 		if r.final == "" && r.original == "" {
 			if v := b["x-actual-recipient"]; v != "" {

@@ -19,7 +19,14 @@ func TestPatternRows(t *testing.T) {
 			if !p.Expr.MatchString(normText(p.Example)) {
 				t.Fatalf("data/patterns.tsv:%d: %q does not match its example %q", p.Line, p.Expr, p.Example)
 			}
-			if got := Classify("", "", p.Example, "failed"); got != p.Reason {
+			got := Classify("", "", p.Example, "failed")
+			if p.Reason == UserUnknown && !p.Definite {
+				// these words stand for userunknown only at RCPT TO or
+				// with a mailbox status code (classify); the row's words
+				// are what is checked here
+				got = classify("", "", p.Example, p.Example+" (in reply to RCPT TO command)", "failed")
+			}
+			if got != p.Reason {
 				shadowed++
 				if rank(got) > rank(p.Reason) {
 					t.Errorf("data/patterns.tsv:%d: example %q gives %s, ranked after %s", p.Line, p.Example, got, p.Reason)

@@ -56,6 +56,11 @@ type Pattern struct {
 	Expr    *regexp.Regexp
 	Example string
 	Line    int
+	// Definite rows (their reason is written "userunknown!" in the
+	// file) are the words a mail system's own error table uses for
+	// that reason: they name it even where the status code or the SMTP
+	// stage would otherwise overrule words (see classify).
+	Definite bool
 }
 
 // StatusRow is one row of data/status.tsv: an enhanced status code (its
@@ -67,6 +72,7 @@ type StatusRow struct {
 var (
 	patterns    []Pattern
 	byReason    map[string]*regexp.Regexp // the patterns of a reason, as one alternation
+	definiteBy  map[string]*regexp.Regexp // the rows marked "!" of a reason, as one alternation
 	statusTable map[string]StatusRow      // "4.7.1" or "X.7.1"
 	explainEN   map[string]string
 	explainJA   map[string]string
@@ -81,16 +87,26 @@ func init() {
 	for _, r := range Reasons {
 		valid[r] = true
 	}
+	definiteAlts := map[string][]string{}
 	readTSV("data/patterns.tsv", 3, func(line int, f []string) {
+		definite := strings.HasSuffix(f[0], "!")
+		f[0] = strings.TrimSuffix(f[0], "!")
+		if definite {
+			definiteAlts[f[0]] = append(definiteAlts[f[0]], "(?:"+f[1]+")")
+		}
 		if !valid[f[0]] {
 			panic(fmt.Sprintf("bounce: data/patterns.tsv:%d: unknown reason %q", line, f[0]))
 		}
 		re := regexp.MustCompile(f[1])
-		patterns = append(patterns, Pattern{Reason: f[0], Expr: re, Example: f[2], Line: line})
+		patterns = append(patterns, Pattern{Reason: f[0], Expr: re, Example: f[2], Line: line, Definite: definite})
 		alts[f[0]] = append(alts[f[0]], "(?:"+f[1]+")")
 	})
 	for r, a := range alts {
 		byReason[r] = regexp.MustCompile(strings.Join(a, "|"))
+	}
+	definiteBy = map[string]*regexp.Regexp{}
+	for r, a := range definiteAlts {
+		definiteBy[r] = regexp.MustCompile(strings.Join(a, "|"))
 	}
 	readTSV("data/status.tsv", 3, func(line int, f []string) {
 		if !valid[f[1]] {
