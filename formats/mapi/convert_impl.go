@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -78,10 +79,18 @@ func (c *conv) message(w io.Writer, m *Message, depth int) error {
 // seedOf hashes what identifies the message, for boundaries.
 func seedOf(m *Message) string {
 	h := sha256.New()
+	var buf []byte
 	for _, t := range m.Props.Tags() {
 		p, _ := m.Props.Get(t)
-		fmt.Fprintf(h, "%08x:%d:", uint32(t), len(p.Value))
-		h.Write(p.Value[:min(len(p.Value), 256)])
+		// as fmt's "%08x:%d:", without its cost
+		buf = append(buf[:0], "00000000"...)
+		x := strconv.AppendUint(buf[8:], uint64(t), 16)
+		buf = append(buf[:max(0, 8-len(x))], x...)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, int64(len(p.Value)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, p.Value[:min(len(p.Value), 256)]...)
+		h.Write(buf)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

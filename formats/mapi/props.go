@@ -254,21 +254,36 @@ func (p *Properties) NamedID(guid [16]byte, lid uint32, name string) uint16 {
 		// an item looks up many names; index the shared map once per item
 		// (and again if it grew)
 		p.namedCount = len(p.Named)
-		p.namedIndex = make(map[NamedProperty]uint16, len(p.Named))
-		for id, n := range p.Named {
-			if n.Name != "" {
-				n.LID = 0
-			}
-			if old, ok := p.namedIndex[n]; !ok || id < old {
-				p.namedIndex[n] = id
-			}
-		}
+		p.namedIndex = IndexNamed(p.Named)
 	}
 	key := NamedProperty{GUID: guid, Name: name}
 	if name == "" {
 		key.LID = lid
 	}
 	return p.namedIndex[key]
+}
+
+// IndexNamed reverses a name-to-id map for NamedID (the lowest id of a
+// name given twice). A reader that shares one map among many items
+// indexes it once and hands both to each item with ShareNamed.
+func IndexNamed(named map[uint16]NamedProperty) map[NamedProperty]uint16 {
+	index := make(map[NamedProperty]uint16, len(named))
+	for id, n := range named {
+		if n.Name != "" {
+			n.LID = 0
+		}
+		if old, ok := index[n]; !ok || id < old {
+			index[n] = id
+		}
+	}
+	return index
+}
+
+// ShareNamed sets Named together with its index, IndexNamed(named), which
+// NamedID then uses instead of building its own. Neither may change
+// afterwards (they may be shared by properties read concurrently).
+func (p *Properties) ShareNamed(named map[uint16]NamedProperty, index map[NamedProperty]uint16) {
+	p.Named, p.namedIndex, p.namedCount = named, index, len(named)
 }
 
 // FileTime converts a FILETIME (100 ns ticks since 1601-01-01 UTC) to a

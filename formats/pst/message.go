@@ -36,7 +36,7 @@ func (f *File) MessageAt(e ndb.NodeEntry) (*mapi.Message, error) {
 
 // message reads a message from its property context blocks and subnodes.
 func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, where string) (*mapi.Message, error) {
-	pc, err := ltp.ReadPCDetailed(blocks, subs)
+	pc, err := ltp.ReadPCWarnings(blocks, subs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: property context: %w", where, err)
 	}
@@ -51,7 +51,8 @@ func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, whe
 		warn("subnode tree unreadable: %v", subs.err)
 	}
 	cp := mapi.ChooseCodePage(&m.Props, parentCP, nil)
-	m.Props.CodePage, m.Props.Named = cp.CodePage, f.named
+	m.Props.CodePage = cp.CodePage
+	m.Props.ShareNamed(f.named, f.namedIndex)
 
 	// recipients
 	if _, ok := subs.entry(ndb.NIDRecipientTable); ok {
@@ -71,7 +72,8 @@ func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, whe
 					warn("recipient %d: %s", i, w)
 				}
 				r := row.Props
-				r.CodePage, r.Named = cp.CodePage, f.named
+				r.CodePage = cp.CodePage
+				r.ShareNamed(f.named, f.namedIndex)
 				m.Recipients = append(m.Recipients, r)
 			}
 		}
@@ -90,7 +92,8 @@ func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, whe
 					warn("attachment %d (0x%X) unreadable: %v", i, uint32(anid), err)
 					// keep what the table row says of it
 					if row, rerr := t.Row(i); rerr == nil {
-						row.CodePage, row.Named = cp.CodePage, f.named
+						row.CodePage = cp.CodePage
+						row.ShareNamed(f.named, f.namedIndex)
 						m.Attachments = append(m.Attachments, &mapi.Attachment{Props: *row})
 					}
 					continue
@@ -128,7 +131,7 @@ func (f *File) attachment(subs *subnodes, nid ndb.NID, depth, cp int, where stri
 		return nil, err
 	}
 	asubs := f.subnodesOf(e.Subnodes)
-	pc, err := ltp.ReadPCDetailed(blocks, asubs)
+	pc, err := ltp.ReadPCWarnings(blocks, asubs)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +139,8 @@ func (f *File) attachment(subs *subnodes, nid ndb.NID, depth, cp int, where stri
 	for _, w := range pc.Warnings {
 		*warns = append(*warns, where+": "+w)
 	}
-	a.Props.CodePage, a.Props.Named = cp, f.named
+	a.Props.CodePage = cp
+	a.Props.ShareNamed(f.named, f.namedIndex)
 	method, _ := a.Props.Int(mapi.PidTagAttachMethod)
 	// PidTagAttachDataObject: the NID (and size) of the subnode holding an
 	// embedded message or an OLE storage (MS-PST 2.4.6.2.1)

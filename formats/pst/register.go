@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/mailsalvage/mailsalvage/formats"
@@ -117,16 +118,69 @@ type source struct {
 	lost     []UnindexedItem
 	unindex  bool     // items whose node entries are lost were looked for
 	report   []string // the file's recovery, handed out as problems first
+	// ahead holds what the reading has yielded but Next not yet handed
+	// out, in order: items whose MIME conversion runs on other
+	// goroutines (at most maxAhead of them), and problems
+	ahead []ahead
+	eof   bool // the reading is done
 }
+
+// ahead is one item or problem read ahead of Next.
+type ahead struct {
+	j   *job
+	err error
+}
+
+// maxAhead bounds the items read ahead of Next and converted in parallel:
+// memory stays bounded by that many items.
+func maxAhead() int { return min(2*runtime.GOMAXPROCS(0), 16) }
 
 // Expected says how many messages each folder's contents table lists
 // (none for search folders, whose items are exported in their own
 // folders).
 func (s *source) Expected() []formats.FolderCount { return s.expected }
 
-func (s *source) Close() error { return nil }
+func (s *source) Close() error {
+	for _, a := range s.ahead {
+		if a.j != nil {
+			<-a.j.done
+		}
+	}
+	s.ahead = nil
+	return nil
+}
 
+// Next reads items in order on the caller's goroutine (so that the
+// warnings raised while reading one are its own) and converts each to
+// MIME on a goroutine of its own, reading up to maxAhead items ahead:
+// what it hands out, and in what order, is what reading and converting
+// one item at a time gives.
 func (s *source) Next() (*formats.Message, error) {
+	for !s.eof && len(s.ahead) < maxAhead() {
+		j, err := s.read()
+		if err == io.EOF {
+			s.eof = true
+			break
+		}
+		s.ahead = append(s.ahead, ahead{j, err})
+		if err != nil {
+			break // hand the problem out when its turn comes
+		}
+	}
+	if len(s.ahead) == 0 {
+		return nil, io.EOF
+	}
+	a := s.ahead[0]
+	s.ahead[0] = ahead{}
+	s.ahead = s.ahead[1:]
+	if a.err != nil {
+		return nil, a.err
+	}
+	return a.j.finish(), nil
+}
+
+// read yields the next item (read, its conversion started) or problem.
+func (s *source) read() (*job, error) {
 	if !s.started {
 		s.started = true
 		s.seen = map[ndb.NID]bool{}
@@ -225,10 +279,15 @@ func (s *source) folderName(nid ndb.NID) string {
 
 // orphan makes the message of an orphaned node, in Recovered/<the folder
 // its NBT entry names as parent>.
-func (s *source) orphan(e ndb.NodeEntry) *formats.Message {
+func (s *source) orphan(e ndb.NodeEntry) *job {
 	s.seen[e.NID] = true
 	fo := &Folder{NID: e.Parent, Path: []string{"Recovered", s.folderName(e.Parent)}}
-	m := s.build(e.NID, fo, func() (*mapi.Message, error) { return s.f.Message(e.NID) })
+	return s.build(e.NID, fo, func() (*mapi.Message, error) { return s.f.Message(e.NID) }, func(m *formats.Message) {
+		s.orphanDone(m, e)
+	})
+}
+
+func (s *source) orphanDone(m *formats.Message, e ndb.NodeEntry) {
 	if m.State == formats.Intact {
 		m.State = formats.Orphaned
 	}
@@ -237,14 +296,18 @@ func (s *source) orphan(e ndb.NodeEntry) *formats.Message {
 		m.SetAttr("pst_found", "in the node B-tree, in no folder's contents table")
 	}
 	m.Warnf("orphaned item: in the node B-tree (parent folder 0x%X) but listed by no folder's contents table", uint32(e.Parent))
-	return m
 }
 
 // deletedItem makes the message of a dead node entry, in
 // Recovered/<the folder its entry names as parent>, state deleted.
-func (s *source) deletedItem(d ndb.DeletedNode) *formats.Message {
+func (s *source) deletedItem(d ndb.DeletedNode) *job {
 	fo := &Folder{NID: d.Parent, Path: []string{"Recovered", s.folderName(d.Parent)}}
-	m := s.build(d.NID, fo, func() (*mapi.Message, error) { return s.f.MessageAt(d.NodeEntry) })
+	return s.build(d.NID, fo, func() (*mapi.Message, error) { return s.f.MessageAt(d.NodeEntry) }, func(m *formats.Message) {
+		s.deletedDone(m, d)
+	})
+}
+
+func (s *source) deletedDone(m *formats.Message, d ndb.DeletedNode) {
 	m.State = formats.Deleted // damaged or not: what the warnings say
 	m.Method = "pst-deleted"
 	delete(m.Attrs, "pst_data_found") // noteOrigin's, of the live node's data
@@ -270,15 +333,19 @@ func (s *source) deletedItem(d ndb.DeletedNode) *formats.Message {
 	if !d.SubnodesOK {
 		m.Warnf("deleted item: its subnode tree (bid %v) is not whole: recipients or attachments may be missing", d.Subnodes)
 	}
-	return m
 }
 
 // unindexed makes the message of a property context found by its block
 // alone (its node entry lost), in Recovered/unknown folder.
-func (s *source) unindexed(u UnindexedItem) *formats.Message {
+func (s *source) unindexed(u UnindexedItem) *job {
 	b := u.Block
 	fo := &Folder{Path: []string{"Recovered", "unknown folder"}}
-	m := s.build(0, fo, func() (*mapi.Message, error) { return s.f.MessageAt(ndb.NodeEntry{Data: b.BID}) })
+	return s.build(0, fo, func() (*mapi.Message, error) { return s.f.MessageAt(ndb.NodeEntry{Data: b.BID}) }, func(m *formats.Message) {
+		unindexedDone(m, b)
+	})
+}
+
+func unindexedDone(m *formats.Message, b ndb.ScannedBlock) {
 	delete(m.Attrs, "pst_nid")
 	delete(m.Attrs, "pst_folder_nid")
 	found := fmt.Sprintf("%s %v @0x%X (%s space) holding a message property context; no node entry refers to it", b.Kind, b.BID, b.Offset, b.Alloc)
@@ -290,17 +357,32 @@ func (s *source) unindexed(u UnindexedItem) *formats.Message {
 		m.State = formats.Orphaned
 	}
 	m.Warnf("item found by its data block alone (its node entry is lost): its subnode tree is unknown, so recipients, attachments and properties kept in subnodes are not recovered")
-	return m
 }
 
 // message makes the formats.Message of one item of the current folder.
-func (s *source) message(nid ndb.NID) *formats.Message {
-	return s.build(nid, s.cur, func() (*mapi.Message, error) { return s.f.Message(nid) })
+func (s *source) message(nid ndb.NID) *job {
+	return s.build(nid, s.cur, func() (*mapi.Message, error) { return s.f.Message(nid) }, nil)
 }
 
-// build reads and converts one item (one item at a time, so memory is
-// bounded by the largest item) and makes its formats.Message.
-func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, error)) *formats.Message {
+// job is one item read and being converted to MIME.
+type job struct {
+	m     *formats.Message
+	nid   ndb.NID
+	item  *mapi.Message
+	err   error    // reading it
+	warns []string // of the node database and the file, raised while reading it
+	post  func(*formats.Message)
+	// set by the conversion, before done is closed
+	done chan struct{}
+	data []byte
+	rep  mapi.Report
+	cerr error
+}
+
+// build reads one item, on the caller's goroutine, and starts its
+// conversion on a goroutine of its own; finish makes its formats.Message
+// (post, if not nil, completes it).
+func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, error), post func(*formats.Message)) *job {
 	m := &formats.Message{
 		Size:   -1,
 		Folder: append([]string{s.top}, fo.Path...),
@@ -322,29 +404,42 @@ func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, erro
 	mark := s.f.db.WarningMark()
 	fmark := len(s.f.warnings)
 	item, err := read()
-	var data []byte
-	if err == nil {
+	j := &job{m: m, nid: nid, item: item, err: err, post: post, done: make(chan struct{})}
+	j.warns = append(j.warns, s.f.db.WarningsSince(mark)...)
+	if fmark <= len(s.f.warnings) {
+		j.warns = append(j.warns, s.f.warnings[fmark:]...)
+	}
+	if err != nil {
+		close(j.done)
+		return j
+	}
+	go func() {
+		// the item is in memory: converting it reads nothing of the file
 		var buf bytes.Buffer
-		rep, cerr := mapi.Convert(&buf, item, mapi.Options{MaxDepth: MaxDepth})
-		if cerr != nil {
-			err = cerr
+		j.rep, j.cerr = mapi.Convert(&buf, j.item, mapi.Options{MaxDepth: MaxDepth})
+		j.data = buf.Bytes()
+		close(j.done)
+	}()
+	return j
+}
+
+// finish waits for the item's conversion and makes its formats.Message.
+func (j *job) finish() *formats.Message {
+	<-j.done
+	m, err, item, data, nid := j.m, j.err, j.item, j.data, j.nid
+	if err == nil {
+		if j.cerr != nil {
+			err = j.cerr
 		} else {
-			data = buf.Bytes()
 			m.Warnings = append(m.Warnings, item.Warnings...)
-			m.Warnings = append(m.Warnings, rep.Warnings...)
+			m.Warnings = append(m.Warnings, j.rep.Warnings...)
 			m.SetAttr("pst_class", item.Class())
 		}
 	}
 	damaged := false
-	for _, w := range s.f.db.WarningsSince(mark) {
+	for _, w := range j.warns {
 		m.Warnings = append(m.Warnings, w)
 		damaged = true
-	}
-	if fmark <= len(s.f.warnings) {
-		for _, w := range s.f.warnings[fmark:] {
-			m.Warnings = append(m.Warnings, w)
-			damaged = true
-		}
 	}
 	if damaged {
 		m.State = formats.Partial
@@ -356,6 +451,10 @@ func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, erro
 	}
 	m.Size = int64(len(data))
 	m.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	if j.post != nil {
+		j.post(m)
+	}
+	*j = job{}
 	return m
 }
 

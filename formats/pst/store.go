@@ -22,10 +22,13 @@ const (
 // File is an opened PST or OST: the messaging layer (MS-PST 2.4) over the
 // node database.
 type File struct {
-	db       *ndb.File
-	store    *mapi.Properties
-	named    map[uint16]mapi.NamedProperty
-	warnings []string
+	db    *ndb.File
+	store *mapi.Properties
+	named map[uint16]mapi.NamedProperty
+	// namedIndex is named reversed (mapi.IndexNamed), built once and
+	// shared by every item's properties
+	namedIndex map[mapi.NamedProperty]uint16
+	warnings   []string
 	// recovered says why the file was opened with ndb.OpenRecovered, ""
 	// when it was not
 	recovered string
@@ -114,6 +117,7 @@ func newFile(db *ndb.File) *File {
 	if err := f.readNameMap(); err != nil {
 		f.warnf("name-to-id map (NID 0x61) unreadable: %v; named properties (appointment times, contact addresses) are missing", err)
 	}
+	f.namedIndex = mapi.IndexNamed(f.named)
 	return f
 }
 
@@ -225,7 +229,7 @@ func (f *File) readPC(nid ndb.NID) (*mapi.Properties, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc, err := ltp.ReadPCDetailed(blocks, subs)
+	pc, err := ltp.ReadPCWarnings(blocks, subs)
 	if err != nil {
 		return nil, err
 	}

@@ -90,8 +90,29 @@ func Rewrite(msg []byte, keep bool) (out []byte, notes []string, changed bool) {
 	return out, notes, changed
 }
 
+// containsFold reports whether b contains s, ASCII case ignored (s is
+// lower-case ASCII). It allocates nothing: it runs on every message the
+// exporter writes.
 func containsFold(b []byte, s string) bool {
-	return bytes.Contains(bytes.ToLower(b), []byte(s))
+	for i := 0; i+len(s) <= len(b); i++ {
+		if asciiEqualFold(b[i:i+len(s)], s) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	for k := range len(s) {
+		c := b[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // isTNEFPart reports whether a MIME entity holds a TNEF stream.

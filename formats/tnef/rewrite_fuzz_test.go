@@ -73,3 +73,24 @@ func corpusTNEFMail(data []byte) []byte {
 	b = append(append(b, b64...), '\n')
 	return append(b, "--XX--\n"...)
 }
+
+func TestContainsFold(t *testing.T) {
+	for _, c := range []struct {
+		b, s string
+		want bool
+	}{
+		{"Content-Type: application/MS-TNEF", "ms-tnef", true},
+		{"name=WINMAIL.DAT", "winmail.dat", true},
+		{"winmail.da", "winmail.dat", false},
+		{"ms-tnf ms-tne", "ms-tnef", false},
+		{"", "ms-tnef", false},
+		{"MS-TNEF", "ms-tnef", true},
+	} {
+		if got := containsFold([]byte(c.b), c.s); got != c.want {
+			t.Errorf("containsFold(%q, %q) = %v", c.b, c.s, got)
+		}
+	}
+	if n := testing.AllocsPerRun(10, func() { containsFold(make([]byte, 0), "x") }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}

@@ -196,24 +196,24 @@ func (h *Heap) locate(hid HID) ([]byte, int, error) {
 	if hid == 0 {
 		return nil, 0, nil
 	}
-	structure := "HID " + hid.String()
+	structure := func() string { return "HID " + hid.String() } // for errors only
 	if hid.Type() != 0 {
-		return nil, 0, formatErr(structure, "hidType %d: not a heap ID", hid.Type())
+		return nil, 0, formatErr(structure(), "hidType %d: not a heap ID", hid.Type())
 	}
 	bi, k := hid.Block(), hid.Index()
 	if bi >= len(h.blocks) {
-		return nil, 0, formatErr(structure, "block %d, the heap has %d", bi, len(h.blocks))
+		return nil, 0, formatErr(structure(), "block %d, the heap has %d", bi, len(h.blocks))
 	}
 	pm := &h.maps[bi]
 	if pm.err != nil {
 		return nil, 0, pm.err
 	}
 	if k < 1 || k >= len(pm.offs) {
-		return nil, 0, formatErr(structure, "allocation %d, block %d has %d", k, bi, len(pm.offs)-1)
+		return nil, 0, formatErr(structure(), "allocation %d, block %d has %d", k, bi, len(pm.offs)-1)
 	}
 	start, end := int(pm.offs[k-1]), int(pm.offs[k])
 	if start < pm.hdr || start > end || end > pm.ibHnpm {
-		return nil, 0, formatErr(structure, "allocation %d of block %d spans 0x%X-0x%X, outside 0x%X-0x%X", k, bi, start, end, pm.hdr, pm.ibHnpm)
+		return nil, 0, formatErr(structure(), "allocation %d of block %d spans 0x%X-0x%X, outside 0x%X-0x%X", k, bi, start, end, pm.hdr, pm.ibHnpm)
 	}
 	return h.blocks[bi][start:end], start, nil
 }

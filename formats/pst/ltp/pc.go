@@ -29,16 +29,27 @@ type PC struct {
 // PtypObject values are the 8-byte (NID, size) reference to the subnode
 // holding the object, raw.
 func ReadPC(blocks [][]byte, r Reader) (*mapi.Properties, error) {
-	pc, err := ReadPCDetailed(blocks, r)
+	pc, err := ReadPCWarnings(blocks, r)
 	if err != nil {
 		return nil, err
 	}
 	return pc.Props, nil
 }
 
+// ReadPCWarnings is ReadPCDetailed without the origins (Origins is nil),
+// which cost a map entry per value: for readers that only want the
+// properties and the warnings.
+func ReadPCWarnings(blocks [][]byte, r Reader) (*PC, error) {
+	return readPCBlocks(blocks, r, false)
+}
+
 // ReadPCDetailed is ReadPC with the origin of every value and the
 // warnings.
 func ReadPCDetailed(blocks [][]byte, r Reader) (*PC, error) {
+	return readPCBlocks(blocks, r, true)
+}
+
+func readPCBlocks(blocks [][]byte, r Reader, origins bool) (*PC, error) {
 	h, err := NewHeap(blocks)
 	if err != nil {
 		return nil, err
@@ -46,10 +57,10 @@ func ReadPCDetailed(blocks [][]byte, r Reader) (*PC, error) {
 	if h.ClientSig() != SigPC {
 		return nil, formatErr("HNHDR", "bClientSig 0x%02X: not a property context (0xBC)", h.ClientSig())
 	}
-	return readPC(h, r)
+	return readPC(h, r, origins)
 }
 
-func readPC(h *Heap, r Reader) (*PC, error) {
+func readPC(h *Heap, r Reader, origins bool) (*PC, error) {
 	t, err := h.BTH(h.UserRoot())
 	if err != nil {
 		return nil, fmt.Errorf("ltp: property context: %w", err)
@@ -57,7 +68,10 @@ func readPC(h *Heap, r Reader) (*PC, error) {
 	if t.KeySize != 2 || t.DataSize != 6 {
 		return nil, formatErr("PC BTH "+t.HID.String(), "cbKey %d, cbEnt %d: a PC has 2 and 6", t.KeySize, t.DataSize)
 	}
-	pc := &PC{Props: &mapi.Properties{}, Origins: map[mapi.Tag]Origin{}}
+	pc := &PC{Props: &mapi.Properties{}}
+	if origins {
+		pc.Origins = map[mapi.Tag]Origin{}
+	}
 	warn := func(format string, args ...any) {
 		if len(pc.Warnings) < 1000 {
 			pc.Warnings = append(pc.Warnings, fmt.Sprintf(format, args...))
@@ -78,7 +92,9 @@ func readPC(h *Heap, r Reader) (*PC, error) {
 		if s := typ.FixedSize(); !typ.Multi() && s > 0 && len(raw) != s {
 			warn("property %v (HNID 0x%X): %d bytes for a %d-byte type; kept as stored", tag, hnid, len(raw), s)
 		}
-		pc.Origins[tag] = o
+		if origins {
+			pc.Origins[tag] = o
+		}
 		setValue(pc.Props, tag, raw, warn)
 		return true
 	})

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Block types (MS-PST 2.2.2.8.3.2 and 2.2.2.8.3.3): the first byte of an
@@ -69,13 +70,16 @@ func (f *File) ReadBlock(bid BID) ([]byte, error) {
 // ReadBlockEntry reads the block a BBT entry describes, as ReadBlock does;
 // it lets a recovery tool read blocks from entries it found itself.
 func (f *File) ReadBlockEntry(e BlockEntry) ([]byte, error) {
-	structure := fmt.Sprintf("block (bid %v)", e.BID)
+	structure := func() string { return fmt.Sprintf("block (bid %v)", e.BID) } // for errors only
 	span := f.lay.blockSpan(e.Size)
 	if e.Size < 0 || span > f.lay.maxBlock {
-		return nil, formatErr(e.Offset, structure, "cb %d is larger than a block can be (%d bytes with the trailer)", e.Size, f.lay.maxBlock)
+		return nil, formatErr(e.Offset, structure(), "cb %d is larger than a block can be (%d bytes with the trailer)", e.Size, f.lay.maxBlock)
 	}
-	buf, err := f.readAt(e.Offset, span, structure)
+	buf, err := f.readAt(e.Offset, span, "")
 	if err != nil {
+		if fe, ok := err.(*FormatError); ok {
+			fe.Structure = structure()
+		}
 		return nil, err
 	}
 	data, warn, err := decodeBlock(buf, e, f.lay, f.hdr.Crypt)
@@ -90,39 +94,39 @@ func (f *File) ReadBlockEntry(e BlockEntry) ([]byte, error) {
 // does not inflate is an error.
 func decodeBlock(buf []byte, e BlockEntry, lay layout, crypt uint8) ([]byte, []string, error) {
 	var warn []string
-	where := fmt.Sprintf("block at offset 0x%X (bid %v)", e.Offset, e.BID)
+	where := func() string { return fmt.Sprintf("block at offset 0x%X (bid %v)", e.Offset, e.BID) } // for warnings only
 	if len(buf) < lay.blockTrailer || e.Size > len(buf)-lay.blockTrailer || e.Size < 0 {
 		return nil, nil, formatErr(e.Offset, fmt.Sprintf("block (bid %v)", e.BID), "cb %d does not fit its %d bytes", e.Size, len(buf))
 	}
 	t := parseBlockTrailer(buf[len(buf)-lay.blockTrailer:], lay)
 	data := buf[:e.Size]
 	if t.Size != e.Size {
-		warn = append(warn, fmt.Sprintf("%s: trailer cb %d, the BBT says %d", where, t.Size, e.Size))
+		warn = append(warn, fmt.Sprintf("%s: trailer cb %d, the BBT says %d", where(), t.Size, e.Size))
 	}
 	if t.BID.Key() != e.BID.Key() {
-		warn = append(warn, fmt.Sprintf("%s: trailer bid %v, the BBT says %v (the block may have been overwritten)", where, t.BID, e.BID))
+		warn = append(warn, fmt.Sprintf("%s: trailer bid %v, the BBT says %v (the block may have been overwritten)", where(), t.BID, e.BID))
 	}
 	if sig := ComputeSig(uint64(e.Offset), t.BID); sig != t.Sig {
-		warn = append(warn, fmt.Sprintf("%s: wSig 0x%04X, want 0x%04X", where, t.Sig, sig))
+		warn = append(warn, fmt.Sprintf("%s: wSig 0x%04X, want 0x%04X", where(), t.Sig, sig))
 	}
 	if crc := CRC(data); crc != t.CRC {
-		warn = append(warn, fmt.Sprintf("%s: CRC mismatch: trailer says 0x%08X, data has 0x%08X", where, t.CRC, crc))
+		warn = append(warn, fmt.Sprintf("%s: CRC mismatch: trailer says 0x%08X, data has 0x%08X", where(), t.CRC, crc))
 	}
 	if !e.BID.Internal() {
 		if !Decode(data, crypt, e.BID) {
-			warn = append(warn, fmt.Sprintf("%s: unknown crypt method 0x%02X, data left as stored", where, crypt))
+			warn = append(warn, fmt.Sprintf("%s: unknown crypt method 0x%02X, data left as stored", where(), crypt))
 		}
 	}
 	if lay.blockTrailer == 24 {
 		if t.InflatedSize != e.InflatedSize {
-			warn = append(warn, fmt.Sprintf("%s: trailer inflated size %d, the BBT says %d", where, t.InflatedSize, e.InflatedSize))
+			warn = append(warn, fmt.Sprintf("%s: trailer inflated size %d, the BBT says %d", where(), t.InflatedSize, e.InflatedSize))
 		}
 		if e.InflatedSize != e.Size {
 			out, werr, err := inflate(data, e.InflatedSize)
 			if werr != nil {
 				// every byte came out: a flipped bit costs a byte or a
 				// few, not the block
-				warn = append(warn, fmt.Sprintf("%s: compressed data inflated to its %d bytes, but %v: the bytes may be damaged", where, e.InflatedSize, werr))
+				warn = append(warn, fmt.Sprintf("%s: compressed data inflated to its %d bytes, but %v: the bytes may be damaged", where(), e.InflatedSize, werr))
 			}
 			if err != nil {
 				return nil, warn, &FormatError{Offset: e.Offset, Structure: fmt.Sprintf("compressed block (bid %v)", e.BID), Msg: fmt.Sprintf("%d bytes do not inflate to %d", e.Size, e.InflatedSize), Err: err}
@@ -133,6 +137,10 @@ func decodeBlock(buf []byte, e BlockEntry, lay layout, crypt uint8) ([]byte, []s
 	return data, warn, nil
 }
 
+// zlibReaders keeps inflaters (each holds a 32 KiB window and its
+// tables) for reuse: an OST has one zlib stream per block.
+var zlibReaders sync.Pool
+
 // inflate decompresses an OST 2013 block (zlib, RFC 1950) of exactly n
 // bytes; n is 16 bits, so nothing more is ever allocated. A stream that
 // gives its n bytes but then fails its Adler-32 or goes on is returned
@@ -140,10 +148,18 @@ func decodeBlock(buf []byte, e BlockEntry, lay layout, crypt uint8) ([]byte, []s
 // leaves the rest of the output sound); one that cannot give n bytes is an
 // error.
 func inflate(b []byte, n int) (out []byte, warn, err error) {
-	zr, err := zlib.NewReader(bytes.NewReader(b))
-	if err != nil {
+	br := bytes.NewReader(b)
+	var zr io.ReadCloser
+	if v, ok := zlibReaders.Get().(io.ReadCloser); ok {
+		if err := v.(zlib.Resetter).Reset(br, nil); err != nil {
+			zlibReaders.Put(v)
+			return nil, nil, err
+		}
+		zr = v
+	} else if zr, err = zlib.NewReader(br); err != nil {
 		return nil, nil, err
 	}
+	defer zlibReaders.Put(zr)
 	out = make([]byte, n)
 	if _, err := io.ReadFull(zr, out); err != nil {
 		return nil, nil, err
