@@ -209,8 +209,13 @@ func carveInput(stderr io.Writer, ex *export.Exporter, in string, bar bool, rng 
 		if err == io.EOF {
 			warnings()
 			if found == 0 && unknown != nil {
+				// recover's fallback found nothing either: as far as the
+				// user can tell, this input was not mail (exit 1)
+				err := fmt.Errorf("%w; carved as a %s image: no messages found", unknown, img.Format())
 				p.clear()
-				fmt.Fprintf(stderr, "mailsalvage: %v; carved as a %s image: no messages found\n", unknown, img.Format())
+				fmt.Fprintln(stderr, "mailsalvage:", err)
+				ex.EndInput(err)
+				return false
 			}
 			ex.EndInput(nil)
 			return true

@@ -171,6 +171,12 @@ func TestBadInputs(t *testing.T) {
 	if len(recs) != 1 || recs[0].MessageID != "<g@x>" {
 		t.Errorf("the good input was not recovered: %+v", recs)
 	}
+	// alone, an unknown file in which carving finds nothing is an input
+	// that could not be read as mail
+	code, _, stderr = runCmd(t, "recover", binary, "-o", filepath.Join(t.TempDir(), "out"))
+	if code != exitInputFail || !strings.Contains(stderr, "carved as a raw image: no messages found") {
+		t.Errorf("unknown binary alone: exit %d, stderr %q", code, stderr)
+	}
 }
 
 // An input that cannot be opened gets its line too. Root reads anything, so
