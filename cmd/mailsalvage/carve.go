@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,8 +19,7 @@ import (
 type carveRange struct{ offset, length int64 }
 
 func newCarveCmd() *cobra.Command {
-	var out, progressMode, tnefMode string
-	var force, quiet, jsonOut bool
+	var f outputFlags
 	var rng carveRange
 	cmd := &cobra.Command{
 		Use:   "carve IMAGE... -o OUT",
@@ -43,75 +40,23 @@ recover falls back to carving by itself for an input that no mailbox
 format claims; carve forces it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return usageErr("carve needs an output folder: -o OUT")
+			o, err := f.options(cmd, "carve")
+			if err != nil {
+				return err
 			}
 			if rng.offset < 0 || rng.length < 0 {
 				return usageErr("--offset and --length must not be negative")
 			}
-			transform, err := tnefTransform(tnefMode)
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			bar, err := progressOn(progressMode, quiet, cmd.ErrOrStderr())
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			return runCarve(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, out, runOptions{
-				force: force, quiet: quiet, json: jsonOut, progress: bar, transform: transform,
-			}, rng)
+			return runExport(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o, "images",
+				func(ex *export.Exporter, in string) bool {
+					return carveInput(cmd.ErrOrStderr(), ex, in, o.progress, rng, nil)
+				})
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "output folder (created if needed; must be empty unless --force)")
+	f.register(cmd, "decode, keep or off, as for recover")
 	cmd.Flags().Int64Var(&rng.offset, "offset", 0, "start scanning at this byte offset of the image")
 	cmd.Flags().Int64Var(&rng.length, "length", 0, "scan this many bytes (0: to the end of the image)")
-	cmd.Flags().BoolVar(&force, "force", false, "write into an output folder that already holds files")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only errors (no progress bar, no table at the end)")
-	cmd.Flags().BoolVar(&jsonOut, "json", false, "print summary.json to stdout at the end, for scripts")
-	cmd.Flags().StringVar(&progressMode, "progress", progressAuto, "progress bar on stderr: auto (when stderr is a terminal and not --quiet), always, never")
-	cmd.Flags().StringVar(&tnefMode, "tnef", "decode", "winmail.dat (TNEF) parts: decode, keep or off, as for recover")
-	cmd.MarkFlagDirname("out")
 	return cmd
-}
-
-// runCarve carves every image into one output.
-func runCarve(stdout, stderr io.Writer, images []string, out string, o runOptions, rng carveRange) error {
-	if err := checkOut(images, out); err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	ex, err := export.Create(out, export.Options{
-		Force: o.force, Tool: "mailsalvage", Version: toolVersion(), Args: cmdline,
-		Transform: o.transform, Bounce: bounceRecipients,
-	})
-	if err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	failed := 0
-	took := make([]time.Duration, len(images))
-	for i, in := range images {
-		start := time.Now()
-		if !carveInput(stderr, ex, in, o.progress, rng, nil) {
-			failed++
-		}
-		took[i] = time.Since(start)
-	}
-	if err := ex.Close(); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", out, err)}
-	}
-	if !o.quiet {
-		printTable(stderr, ex.Inputs(), took, out)
-	}
-	if o.json {
-		b, err := os.ReadFile(filepath.Join(out, export.SummaryFile))
-		if err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-		stdout.Write(b)
-	}
-	if failed > 0 {
-		return &exitError{code: exitInputFail, err: fmt.Errorf("%d of %d images could not be read", failed, len(images))}
-	}
-	return nil
 }
 
 // carveFallback reports whether recover should carve input: a file or
@@ -162,21 +107,12 @@ func carveInput(stderr io.Writer, ex *export.Exporter, in string, bar bool, rng 
 	if p != nil {
 		opt.Progress = func(done int64, _ int) { p.read.Store(done) }
 	}
-	shown := 0
-	problem := func(pr *formats.Problem) {
-		if pr.Path == "" {
-			pr.Path = in
+	pr := &problemReporter{stderr: stderr, ex: ex, in: in, p: p}
+	problem := func(x *formats.Problem) {
+		if x.Path == "" {
+			x.Path = in
 		}
-		ex.Problem(pr)
-		if shown <= maxShownProblems {
-			p.clear()
-		}
-		if shown < maxShownProblems {
-			fmt.Fprintln(stderr, "mailsalvage:", pr)
-		} else if shown == maxShownProblems {
-			fmt.Fprintf(stderr, "mailsalvage: %s: more problems; see summary.json\n", in)
-		}
-		shown++
+		pr.report(x)
 	}
 	warned := 0
 	warnings := func() {
@@ -189,46 +125,29 @@ func carveInput(stderr io.Writer, ex *export.Exporter, in string, bar bool, rng 
 	warnings()
 	c := carve.New(img, size, opt)
 	defer c.Close()
-	found := 0
-	for {
+	found, err := drain(stderr, ex, p, func() (*formats.Message, error) {
 		m, err := c.Next()
-		if m != nil {
-			found++
-			if m.Evidence == "" {
-				m.Evidence = in
-			}
-			p.message(m.State)
-			if werr := ex.Add(m); werr != nil {
-				p.clear()
-				fmt.Fprintf(stderr, "mailsalvage: %s: %s: %v\n", m.Evidence, m.Chain, werr)
-			}
+		if m != nil && m.Evidence == "" {
+			m.Evidence = in
 		}
-		if err == nil {
-			continue
-		}
-		if err == io.EOF {
-			warnings()
-			if found == 0 && unknown != nil {
-				// recover's fallback found nothing either: as far as the
-				// user can tell, this input was not mail (exit 1)
-				err := fmt.Errorf("%w; carved as a %s image: no messages found", unknown, img.Format())
-				p.clear()
-				fmt.Fprintln(stderr, "mailsalvage:", err)
-				ex.EndInput(err)
-				return false
-			}
-			ex.EndInput(nil)
-			return true
-		}
-		var pr *formats.Problem
-		if errors.As(err, &pr) {
-			problem(pr)
-			continue
-		}
-		warnings()
+		return m, err
+	}, problem)
+	warnings()
+	if err != nil {
 		p.clear()
 		fmt.Fprintln(stderr, "mailsalvage:", err)
 		ex.EndInput(err)
 		return false
 	}
+	if found == 0 && unknown != nil {
+		// recover's fallback found nothing either: as far as the user can
+		// tell, this input was not mail (exit 1)
+		err := fmt.Errorf("%w; carved as a %s image: no messages found", unknown, img.Format())
+		p.clear()
+		fmt.Fprintln(stderr, "mailsalvage:", err)
+		ex.EndInput(err)
+		return false
+	}
+	ex.EndInput(nil)
+	return true
 }

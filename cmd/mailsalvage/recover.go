@@ -23,8 +23,7 @@ import (
 const maxShownProblems = 20
 
 func newRecoverCmd() *cobra.Command {
-	var out, tnefMode, progressMode string
-	var force, quiet, jsonOut bool
+	var f outputFlags
 	cmd := &cobra.Command{
 		Use:   "recover INPUT... -o OUT",
 		Short: "Recover every message from the inputs into OUT",
@@ -37,44 +36,68 @@ Inputs are opened read-only. Problems are reported one per line on stderr
 and recovery goes on with the rest.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return usageErr("recover needs an output folder: -o OUT")
-			}
-			transform, err := tnefTransform(tnefMode)
+			o, err := f.options(cmd, "recover")
 			if err != nil {
-				return &exitError{code: exitUsage, err: err}
+				return err
 			}
-			bar, err := progressOn(progressMode, quiet, cmd.ErrOrStderr())
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			return runRecover(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, out, runOptions{
-				force: force, quiet: quiet, json: jsonOut, progress: bar, transform: transform,
-			})
+			return runExport(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, o, "inputs",
+				func(ex *export.Exporter, in string) bool { return recoverInput(cmd.ErrOrStderr(), ex, in, o.progress) })
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "output folder (created if needed; must be empty unless --force)")
-	cmd.Flags().BoolVar(&force, "force", false, "write into an output folder that already holds files")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only errors (no progress bar, no table at the end)")
-	cmd.Flags().BoolVar(&jsonOut, "json", false, "print summary.json to stdout at the end, for scripts")
-	cmd.Flags().StringVar(&progressMode, "progress", progressAuto, "progress bar on stderr: auto (when stderr is a terminal and not --quiet), always, never")
-	cmd.Flags().StringVar(&tnefMode, "tnef", "decode", "winmail.dat (TNEF) parts: decode (replace by their body and attachments), keep (decode and keep the original part), off (write messages as stored)")
-	cmd.MarkFlagDirname("out")
+	f.register(cmd, "decode (replace by their body and attachments), keep (decode and keep the original part), off (write messages as stored)")
 	return cmd
 }
 
-// runOptions are recover's flags, as runRecover needs them.
+// outputFlags are the flags of the commands that write an OUT (recover,
+// carve).
+type outputFlags struct {
+	out, tnefMode, progressMode string
+	force, quiet, json          bool
+}
+
+func (f *outputFlags) register(cmd *cobra.Command, tnefHelp string) {
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "output folder (created if needed; must be empty unless --force)")
+	cmd.Flags().BoolVar(&f.force, "force", false, "write into an output folder that already holds files")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print only errors (no progress bar, no table at the end)")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print summary.json to stdout at the end, for scripts")
+	cmd.Flags().StringVar(&f.progressMode, "progress", progressAuto, "progress bar on stderr: auto (when stderr is a terminal and not --quiet), always, never")
+	cmd.Flags().StringVar(&f.tnefMode, "tnef", "decode", "winmail.dat (TNEF) parts: "+tnefHelp)
+	cmd.MarkFlagDirname("out")
+}
+
+// options checks the flags and turns them into runOptions.
+func (f *outputFlags) options(cmd *cobra.Command, name string) (runOptions, error) {
+	if f.out == "" {
+		return runOptions{}, usageErr("%s needs an output folder: -o OUT", name)
+	}
+	transform, err := tnefTransform(f.tnefMode)
+	if err != nil {
+		return runOptions{}, &exitError{code: exitUsage, err: err}
+	}
+	bar, err := progressOn(f.progressMode, f.quiet, cmd.ErrOrStderr())
+	if err != nil {
+		return runOptions{}, &exitError{code: exitUsage, err: err}
+	}
+	return runOptions{out: f.out, force: f.force, quiet: f.quiet, json: f.json, progress: bar, transform: transform}, nil
+}
+
+// runOptions are the checked flags of a command that writes an OUT.
 type runOptions struct {
+	out                string
 	force, quiet, json bool
 	progress           bool // draw a progress bar per input on stderr
 	transform          func(*formats.Message, []byte) ([]byte, bool)
 }
 
-func runRecover(stdout, stderr io.Writer, inputs []string, out string, o runOptions) error {
-	if err := checkOut(inputs, out); err != nil {
+// runExport writes every input into one OUT with each (recoverInput or
+// carveInput, which report whether the input could be read), then ends
+// the run: the table on stderr, summary.json on stdout with --json, and
+// exit 1 if any input (noun: "inputs", "images") could not be read.
+func runExport(stdout, stderr io.Writer, inputs []string, o runOptions, noun string, each func(*export.Exporter, string) bool) error {
+	if err := checkOut(inputs, o.out); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	ex, err := export.Create(out, export.Options{
+	ex, err := export.Create(o.out, export.Options{
 		Force: o.force, Tool: "mailsalvage", Version: toolVersion(),
 		Args: cmdline, Transform: o.transform, Bounce: bounceRecipients,
 	})
@@ -85,26 +108,26 @@ func runRecover(stdout, stderr io.Writer, inputs []string, out string, o runOpti
 	took := make([]time.Duration, len(inputs))
 	for i, in := range inputs {
 		start := time.Now()
-		if !recoverInput(stderr, ex, in, o.progress) {
+		if !each(ex, in) {
 			failed++
 		}
 		took[i] = time.Since(start)
 	}
 	if err := ex.Close(); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", out, err)}
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", o.out, err)}
 	}
 	if !o.quiet {
-		printTable(stderr, ex.Inputs(), took, out)
+		printTable(stderr, ex.Inputs(), took, o.out)
 	}
 	if o.json {
-		b, err := os.ReadFile(filepath.Join(out, export.SummaryFile))
+		b, err := os.ReadFile(filepath.Join(o.out, export.SummaryFile))
 		if err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
 		stdout.Write(b)
 	}
 	if failed > 0 {
-		return &exitError{code: exitInputFail, err: fmt.Errorf("%d of %d inputs could not be read", failed, len(inputs))}
+		return &exitError{code: exitInputFail, err: fmt.Errorf("%d of %d %s could not be read", failed, len(inputs), noun)}
 	}
 	return nil
 }
@@ -148,9 +171,28 @@ func recoverInput(stderr io.Writer, ex *export.Exporter, in string, bar bool) bo
 		return false
 	}
 	defer src.Close()
-	shown, n := 0, 0
+	pr := &problemReporter{stderr: stderr, ex: ex, in: in, p: p}
+	n, err := drain(stderr, ex, p, src.Next, pr.report)
+	if err != nil {
+		p.clear()
+		fmt.Fprintln(stderr, "mailsalvage:", err)
+		ex.EndInput(err)
+		// an input that yielded messages before failing was read, in part
+		return n > 0
+	}
+	for _, fc := range formats.ExpectedOf(src) {
+		ex.Expect(fc.Folder, fc.Count)
+	}
+	ex.EndInput(nil)
+	return true
+}
+
+// drain adds every message next yields to ex, counting it on the
+// progress bar, and hands problems to problem, until io.EOF (err nil) or
+// an error that ends the input. n counts the messages.
+func drain(stderr io.Writer, ex *export.Exporter, p *inputProgress, next func() (*formats.Message, error), problem func(*formats.Problem)) (n int, err error) {
 	for {
-		m, err := src.Next()
+		m, err := next()
 		if m != nil {
 			n++
 			p.message(m.State)
@@ -159,36 +201,40 @@ func recoverInput(stderr io.Writer, ex *export.Exporter, in string, bar bool) bo
 				fmt.Fprintf(stderr, "mailsalvage: %s: %s: %v\n", m.Evidence, m.Chain, werr)
 			}
 		}
-		if err == nil {
-			continue
-		}
-		if err == io.EOF {
-			for _, fc := range formats.ExpectedOf(src) {
-				ex.Expect(fc.Folder, fc.Count)
-			}
-			ex.EndInput(nil)
-			return true
-		}
 		var pr *formats.Problem
-		if errors.As(err, &pr) {
-			ex.Problem(pr)
-			if shown <= maxShownProblems {
-				p.clear()
-			}
-			if shown < maxShownProblems {
-				fmt.Fprintln(stderr, "mailsalvage:", pr)
-			} else if shown == maxShownProblems {
-				fmt.Fprintf(stderr, "mailsalvage: %s: more problems; see summary.json\n", in)
-			}
-			shown++
-			continue
+		switch {
+		case err == nil:
+		case err == io.EOF:
+			return n, nil
+		case errors.As(err, &pr):
+			problem(pr)
+		default:
+			return n, err
 		}
-		p.clear()
-		fmt.Fprintln(stderr, "mailsalvage:", err)
-		ex.EndInput(err)
-		// an input that yielded messages before failing was read, in part
-		return n > 0
 	}
+}
+
+// problemReporter records an input's problems in the summary and prints
+// the first maxShownProblems of them.
+type problemReporter struct {
+	stderr io.Writer
+	ex     *export.Exporter
+	in     string
+	p      *inputProgress
+	shown  int
+}
+
+func (r *problemReporter) report(pr *formats.Problem) {
+	r.ex.Problem(pr)
+	if r.shown <= maxShownProblems {
+		r.p.clear()
+	}
+	if r.shown < maxShownProblems {
+		fmt.Fprintln(r.stderr, "mailsalvage:", pr)
+	} else if r.shown == maxShownProblems {
+		fmt.Fprintf(r.stderr, "mailsalvage: %s: more problems; see summary.json\n", r.in)
+	}
+	r.shown++
 }
 
 // checkOut refuses an output folder that is an input, lies inside an input
