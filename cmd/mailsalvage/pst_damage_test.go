@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,10 +39,6 @@ var (
 	damageLong  = flag.Bool("damage-long", os.Getenv("MAILSALVAGE_DAMAGE_LONG") != "", "TestPSTDamage: every corpus PST/OST with 5 items or more, three seeds per random damage (or MAILSALVAGE_DAMAGE_LONG=1)")
 	damageTable = flag.String("damage-table", "", "TestPSTDamage: also write the recall table (Markdown) to this file")
 )
-
-// damageHelperEnv carries the arguments of `mailsalvage` to the child
-// process TestPSTDamageHelper runs.
-const damageHelperEnv = "MAILSALVAGE_DAMAGE_HELPER_ARGS"
 
 // Thresholds of the issue (Message-ID recall on damaged copies of real
 // PSTs).
@@ -106,22 +98,6 @@ func damageRace() bool {
 	return false
 }
 
-// TestPSTDamageHelper is the child process of TestPSTDamage: it runs
-// mailsalvage with the arguments in $MAILSALVAGE_DAMAGE_HELPER_ARGS and
-// exits with its code.
-func TestPSTDamageHelper(t *testing.T) {
-	env := os.Getenv(damageHelperEnv)
-	if env == "" {
-		t.Skip("the child process of TestPSTDamage")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(env), &args); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(100)
-	}
-	os.Exit(run(args, os.Stdout, os.Stderr))
-}
-
 // damageOurs is one `mailsalvage recover` of one file in a child process.
 type damageOurs struct {
 	found   []damage.Found
@@ -135,34 +111,9 @@ type damageOurs struct {
 func damageRunOurs(t *testing.T, file string) *damageOurs {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
-	args, _ := json.Marshal([]string{"recover", file, "-o", out, "-q"})
-	ctx, cancel := context.WithTimeout(context.Background(), damageOursTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestPSTDamageHelper$", "-test.count=1")
-	cmd.Env = append(os.Environ(), damageHelperEnv+"="+string(args))
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	err := cmd.Run()
-	r := &damageOurs{elapsed: time.Since(start), stderr: stderr.String(), code: -1}
-	if st := cmd.ProcessState; st != nil {
-		r.code = st.ExitCode()
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss * 1024
-		}
-	}
-	tail := lastLinesOf(r.stderr, 12)
-	switch {
-	case ctx.Err() != nil:
-		r.problem = fmt.Sprintf("hang: `mailsalvage recover` still running after %v", damageOursTimeout)
-	case strings.Contains(r.stderr, "WARNING: DATA RACE"):
-		r.problem = "data race:\n" + tail
-	case strings.Contains(r.stderr, "panic:") || strings.Contains(r.stderr, "fatal error:"):
-		r.problem = "panic:\n" + tail
-	case err != nil && r.code != exitOK && r.code != exitInputFail:
-		r.problem = fmt.Sprintf("exit %d (%v):\n%s", r.code, err, tail)
-	}
+	c := childRun(t, damageOursTimeout, "recover", file, "-o", out, "-q")
+	r := &damageOurs{elapsed: c.elapsed, stderr: c.stderr, code: c.code, maxRSS: c.maxRSS}
+	r.problem = c.problem(damageOursTimeout, lastLinesOf(r.stderr, 12))
 	if _, err := os.Stat(filepath.Join(out, "provenance.jsonl")); err == nil {
 		r.found = damage.FoundInRecords(provenance(t, out))
 	} else if r.problem == "" && r.code == exitOK {

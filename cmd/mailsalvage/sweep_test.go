@@ -2,21 +2,17 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -47,8 +43,6 @@ var (
 	sweepReport = flag.String("sweep-report", "", "TestSweep: write a Markdown table of files, variants, time and peak RSS here")
 )
 
-const sweepChildEnv = "MAILSALVAGE_SWEEP_CHILD_ARGS"
-
 // sweepMaxRSS is the memory ceiling of one child (all copies of one file):
 // the race detector multiplies memory several times.
 func sweepMaxRSS() int64 {
@@ -63,47 +57,6 @@ func sweepTimeout() time.Duration {
 		return 10 * time.Minute
 	}
 	return 2 * time.Minute
-}
-
-// TestSweepChild is the child process of TestSweep.
-func TestSweepChild(t *testing.T) {
-	env := os.Getenv(sweepChildEnv)
-	if env == "" {
-		t.Skip("the child process of TestSweep")
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(env), &args); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(100)
-	}
-	code := run(args, os.Stdout, os.Stderr)
-	// The child's own peak RSS: wait4's ru_maxrss would also count the
-	// parent's, inherited through the vfork that starts the child.
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "VmHWM:") {
-				fmt.Fprintln(os.Stderr, sweepHWMPrefix+strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")))
-			}
-		}
-	}
-	os.Exit(code)
-}
-
-// sweepHWMPrefix starts the line on which the child reports its peak RSS
-// ("VmHWM" of /proc/self/status, in kB).
-const sweepHWMPrefix = "sweep-child-vmhwm: "
-
-// childPeakRSS returns the peak RSS the child reported, else ru_maxrss.
-func childPeakRSS(stderr string, ruMaxRSS int64) int64 {
-	for _, l := range strings.Split(stderr, "\n") {
-		if v, ok := strings.CutPrefix(l, sweepHWMPrefix); ok {
-			var kb int64
-			if _, err := fmt.Sscanf(v, "%d kB", &kb); err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return ruMaxRSS
 }
 
 // span is a byte range [off, end) of the original file.
@@ -552,37 +505,14 @@ type sweepResult struct {
 // sweepRun runs `mailsalvage recover paths -o out` in a child process.
 func sweepRun(t *testing.T, paths []string, out string) sweepResult {
 	t.Helper()
-	args, _ := json.Marshal(append(append([]string{"recover"}, paths...), "-o", out, "-q"))
-	ctx, cancel := context.WithTimeout(context.Background(), sweepTimeout())
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSweepChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), sweepChildEnv+"="+string(args))
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	err := cmd.Run()
-	r := sweepResult{elapsed: time.Since(start)}
-	code := -1
-	if st := cmd.ProcessState; st != nil {
-		code = st.ExitCode()
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss * 1024
-		}
+	c := childRun(t, sweepTimeout(), append(append([]string{"recover"}, paths...), "-o", out, "-q")...)
+	r := sweepResult{elapsed: c.elapsed, maxRSS: c.maxRSS}
+	code := c.code
+	tail := lastLinesOf(c.stderr, 30)
+	if strings.Contains(c.stderr, "panic:") && !c.hung && !strings.Contains(c.stderr, "WARNING: DATA RACE") {
+		tail = panicOf(c.stderr)
 	}
-	s := stderr.String()
-	r.maxRSS = childPeakRSS(s, r.maxRSS)
-	tail := lastLinesOf(s, 30)
-	switch {
-	case ctx.Err() != nil:
-		r.problem = fmt.Sprintf("hang: still running after %v", sweepTimeout())
-	case strings.Contains(s, "WARNING: DATA RACE"):
-		r.problem = "data race:\n" + tail
-	case strings.Contains(s, "panic:") || strings.Contains(s, "fatal error:"):
-		r.problem = "panic:\n" + panicOf(s)
-	case err != nil && code != exitOK && code != exitInputFail:
-		r.problem = fmt.Sprintf("exit %d (%v):\n%s", code, err, tail)
-	}
+	r.problem = c.problem(sweepTimeout(), tail)
 	if r.problem != "" {
 		return r
 	}
