@@ -1,4 +1,4 @@
-package rfc5322
+package rfc5322_test
 
 import (
 	"bytes"
@@ -7,45 +7,17 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-)
 
-// corpusRoot is internal/corpus.Root, which this package cannot import
-// (internal/corpus imports rfc5322): the shared corpus folder
-// ($MAILSALVAGE_CORPUS, or ../shared/corpus from the project root), or ""
-// when there is none.
-func corpusRoot() string {
-	if d := os.Getenv("MAILSALVAGE_CORPUS"); d != "" {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d
-		}
-		return ""
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpus")
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return c
-			}
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
+	"github.com/mailsalvage/mailsalvage/internal/corpus"
+)
 
 // corpusSeeds reads real messages of the corpus eml folder (origins and
 // licences in its MANIFEST.tsv), each cut at max bytes when max > 0; none
 // when the corpus is absent. Corpus bytes are read at run time, never
 // copied into testdata.
 func corpusSeeds(max int, names ...string) [][]byte {
-	root := corpusRoot()
+	root := corpus.Root()
 	if root == "" {
 		return nil
 	}
@@ -93,20 +65,20 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, n, complete := Parse(data)
-		if n < 0 || n > len(data) || n > MaxHeader {
+		h, n, complete := rfc5322.Parse(data)
+		if n < 0 || n > len(data) || n > rfc5322.MaxHeader {
 			t.Fatalf("Parse length %d of %d bytes", n, len(data))
 		}
 		for _, fl := range h {
-			if k, ok := FieldName([]byte(fl.Name + ":")); !ok || k != len(fl.Name) {
+			if k, ok := rfc5322.FieldName([]byte(fl.Name + ":")); !ok || k != len(fl.Name) {
 				t.Fatalf("field name %q is not a field name", fl.Name)
 			}
 		}
 		if complete && n == 0 {
 			t.Fatal("a complete header of no bytes")
 		}
-		blk := Examine(data, 0)
-		if blk.Len < 0 || blk.Len > len(data) || blk.Len > MaxHeader {
+		blk := rfc5322.Examine(data, 0)
+		if blk.Len < 0 || blk.Len > len(data) || blk.Len > rfc5322.MaxHeader {
 			t.Fatalf("Examine length %d of %d bytes", blk.Len, len(data))
 		}
 		if blk.Known > blk.Fields || blk.Trace > blk.Fields {
@@ -121,17 +93,17 @@ func FuzzParse(f *testing.F) {
 		blk.LooksLikeHeader()
 		_ = h.First()
 		for _, fl := range h {
-			KnownField([]byte(fl.Name))
+			rfc5322.KnownField([]byte(fl.Name))
 		}
-		s := Summarize(h)
+		s := rfc5322.Summarize(h)
 		for _, v := range []string{s.Subject, s.From, s.MessageID} {
 			if !utf8.ValidString(v) {
 				t.Fatalf("summary field %q is not UTF-8", v)
 			}
 		}
-		s2, _, _ := ReadSummary(bytes.NewReader(data))
+		s2, _, _ := rfc5322.ReadSummary(bytes.NewReader(data))
 		_ = s2
-		Boundary(h)
+		rfc5322.Boundary(h)
 	})
 }
 
@@ -158,14 +130,14 @@ func FuzzEntities(f *testing.F) {
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/alternative; boundary=b\n\n--b\n\nx\n--b--\n--a\n\ny\n--a--\n"))
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; boundary=a\n\n--a\n--a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var stack []Entity
+		var stack []rfc5322.Entity
 		count := 0
-		Entities(data, func(e Entity) bool {
+		rfc5322.Entities(data, func(e rfc5322.Entity) bool {
 			count++
 			if e.Start < 0 || e.Start > e.BodyStart || e.BodyStart > e.End || e.End > len(data) {
 				t.Fatalf("entity %d..%d..%d of %d bytes", e.Start, e.BodyStart, e.End, len(data))
 			}
-			if e.Depth > maxEntityDepth {
+			if e.Depth > rfc5322.MaxEntityDepth {
 				t.Fatalf("depth %d", e.Depth)
 			}
 			for len(stack) > e.Depth {
@@ -197,7 +169,7 @@ func FuzzDecodeText(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for name, s := range map[string]string{"DecodeText": DecodeText(data), "Text": Text(data), "MessageID": MessageID(data)} {
+		for name, s := range map[string]string{"DecodeText": rfc5322.DecodeText(data), "Text": rfc5322.Text(data), "MessageID": rfc5322.MessageID(data)} {
 			if !utf8.ValidString(s) {
 				t.Fatalf("%s gives invalid UTF-8 %q", name, s)
 			}
@@ -218,7 +190,7 @@ func FuzzParseDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDate(s)
+		d, err := rfc5322.ParseDate(s)
 		if err != nil {
 			if !d.IsZero() {
 				t.Fatalf("a date and an error for %q", s)

@@ -1,0 +1,4 @@
+package rfc5322
+
+// MaxEntityDepth is maxEntityDepth, for the external fuzz tests.
+const MaxEntityDepth = maxEntityDepth
