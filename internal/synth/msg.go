@@ -398,18 +398,35 @@ func msgMultiType(t mapi.PropType) bool {
 }
 
 // nameIDStorage builds the named property mapping storage (MS-OXMSG
-// section 2.2.3): the GUID stream (GUIDs other than PS_MAPI and
-// PS_PUBLIC_STRINGS, which have the indexes 1 and 2), the entry stream
-// (one 8-byte entry per id from 0x8000), the string stream (the names of
-// string-named properties) and the property name to id mapping streams,
-// which hash each name into one of 31 buckets (section 2.2.3.2): a LID is
-// its own hash, a name hashes to the CRC-32 of its UTF-16LE bytes as
-// Outlook computes it (plainCRC32; checked against Outlook's files).
+// section 2.2.3): the streams of nameIDStreams, a name's entry in one of
+// 31 buckets (section 2.2.3.2).
 func (w *msgWriter) nameIDStorage() *CFBEntry {
-	var guids, entries, strs []byte
+	guids, entries, strs, buckets := nameIDStreams(w.names, func(hash, gi, kind, _ uint32) uint32 {
+		return 0x1000 + (hash^(gi<<1|kind))%0x1F
+	})
+	kids := []*CFBEntry{
+		CFBStream(msgGUIDStream, guids),
+		CFBStream(msgEntryStream, entries),
+		CFBStream(msgStringStream, strs),
+	}
+	for _, id := range slices.Sorted(maps.Keys(buckets)) {
+		kids = append(kids, CFBStream(fmt.Sprintf("__substg1.0_%04X0102", id), buckets[id]))
+	}
+	return CFBStorage(msgNameIDStorage, kids...)
+}
+
+// nameIDStreams encodes named properties (ids 0x8000 + their index) as
+// .msg files and PSTs both store them (MS-OXMSG 2.2.3, MS-PST 2.4.7): the
+// GUID stream (GUIDs other than PS_MAPI and PS_PUBLIC_STRINGS, which have
+// the indexes 1 and 2), the entry stream (key and info of each), the
+// string stream (names, each after its length, padded to 4 bytes) and the
+// hash buckets, bucket choosing each entry's: a LID is its own hash, a
+// name hashes to the CRC-32 of its UTF-16LE bytes as Outlook computes it
+// (plainCRC32; checked against Outlook's files).
+func nameIDStreams(names []mapi.NamedProperty, bucket func(hash, gi, kind, info uint32) uint32) (guids, entries, strs []byte, buckets map[uint32][]byte) {
 	guidIndex := map[[16]byte]uint32{mapi.PSMAPI: 1, mapi.PSPUBLICSTRINGS: 2}
-	buckets := map[uint32][]byte{}
-	for i, np := range w.names {
+	buckets = map[uint32][]byte{}
+	for i, np := range names {
 		gi, ok := guidIndex[np.GUID]
 		if !ok {
 			gi = uint32(3 + len(guids)/16)
@@ -433,19 +450,11 @@ func (w *msgWriter) nameIDStorage() *CFBEntry {
 		info := uint32(i)<<16 | gi<<1 | kind
 		entries = binary.LittleEndian.AppendUint32(entries, key)
 		entries = binary.LittleEndian.AppendUint32(entries, info)
-		stream := 0x1000 + (hash^(gi<<1|kind))%0x1F
-		b := binary.LittleEndian.AppendUint32(buckets[stream], hash)
-		buckets[stream] = binary.LittleEndian.AppendUint32(b, info)
+		b := bucket(hash, gi, kind, info)
+		buckets[b] = binary.LittleEndian.AppendUint32(buckets[b], hash)
+		buckets[b] = binary.LittleEndian.AppendUint32(buckets[b], info)
 	}
-	kids := []*CFBEntry{
-		CFBStream(msgGUIDStream, guids),
-		CFBStream(msgEntryStream, entries),
-		CFBStream(msgStringStream, strs),
-	}
-	for _, id := range slices.Sorted(maps.Keys(buckets)) {
-		kids = append(kids, CFBStream(fmt.Sprintf("__substg1.0_%04X0102", id), buckets[id]))
-	}
-	return CFBStorage(msgNameIDStorage, kids...)
+	return guids, entries, strs, buckets
 }
 
 // utf16LE encodes s as UTF-16LE, without a terminator.

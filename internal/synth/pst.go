@@ -752,43 +752,13 @@ func addIfAbsent(p *mapi.Properties, vals map[mapi.Tag][]byte, tag mapi.Tag, v [
 	vals[tag] = v
 }
 
-// nameToIDMap writes the named property map (2.4.7): the GUID stream
-// (GUIDs other than PS_MAPI and PS_PUBLIC_STRINGS), the entry stream (a
-// NAMEID a name), the string stream (names, each after its length and
-// padded to 4 bytes) and the 251 hash buckets, of which only those in
-// use are written.
+// nameToIDMap writes the named property map (2.4.7): the streams of
+// nameIDStreams and the 251 hash buckets, of which only those in use are
+// written.
 func (w *pstWriter) nameToIDMap() error {
-	var guids, entries, strs []byte
-	guidIndex := map[[16]byte]uint32{mapi.PSMAPI: 1, mapi.PSPUBLICSTRINGS: 2}
-	buckets := map[uint32][]byte{}
-	for i, np := range w.names {
-		gi, ok := guidIndex[np.GUID]
-		if !ok {
-			gi = uint32(3 + len(guids)/16)
-			guidIndex[np.GUID] = gi
-			guids = append(guids, np.GUID[:]...)
-		}
-		var key, hash, kind uint32
-		if np.Name != "" {
-			kind = 1
-			name := utf16LE(np.Name)
-			key = uint32(len(strs))
-			strs = binary.LittleEndian.AppendUint32(strs, uint32(len(name)))
-			strs = append(strs, name...)
-			for len(strs)%4 != 0 {
-				strs = append(strs, 0)
-			}
-			hash = plainCRC32(name)
-		} else {
-			key, hash = np.LID, np.LID
-		}
-		info := uint32(i)<<16 | gi<<1 | kind
-		entries = binary.LittleEndian.AppendUint32(entries, key)
-		entries = binary.LittleEndian.AppendUint32(entries, info)
-		b := (hash ^ info&0xFFFF) % 251
-		buckets[b] = binary.LittleEndian.AppendUint32(buckets[b], hash)
-		buckets[b] = binary.LittleEndian.AppendUint32(buckets[b], info)
-	}
+	guids, entries, strs, buckets := nameIDStreams(w.names, func(hash, _, _, info uint32) uint32 {
+		return (hash ^ info&0xFFFF) % 251
+	})
 	props := []pcValue{
 		{tag: mapi.NewTag(0x0001, mapi.PtypInteger32), value: i32(251)}, // PidTagNameidBucketCount
 		{tag: mapi.NewTag(0x0002, mapi.PtypBinary), value: guids},       // PidTagNameidStreamGuid
