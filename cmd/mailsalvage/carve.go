@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -59,24 +58,12 @@ format claims; carve forces it.`,
 	return cmd
 }
 
-// carveFallback reports whether recover should carve input: a file or
-// block device (not a folder) whose content no registered format claims.
-// The error says what the content looked like.
-func carveFallback(input string) (bool, error) {
-	info, err := os.Stat(input)
-	if err != nil || info.IsDir() || info.Size() == 0 && info.Mode().IsRegular() {
-		return false, nil
-	}
-	_, err = formats.Detect(input)
-	return errors.Is(err, formats.ErrUnknown), err
-}
-
 // carveInput carves one image into ex and reports whether it could be
 // read. The input's format in summary.json is "carve/" and the image
 // container (raw, split-raw, ewf). unknown, for recover's fallback, is why
 // no format claimed the input: said on stderr when carving finds nothing.
 func carveInput(stderr io.Writer, ex *export.Exporter, in string, bar bool, rng carveRange, unknown error) bool {
-	p := startProgress(stderr, bar, in)
+	p := startProgress(stderr, bar, in, nil)
 	defer p.finish()
 	img, err := image.Open(in)
 	if err != nil {

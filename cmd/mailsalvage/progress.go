@@ -50,7 +50,7 @@ type inputProgress struct {
 	bar   *progressbar.ProgressBar
 	w     io.Writer
 	name  string
-	read  atomic.Int64
+	read  *atomic.Int64
 	total atomic.Int64 // -1 until known
 
 	mu    sync.Mutex
@@ -64,11 +64,16 @@ type inputProgress struct {
 // refresh is how often the bar is redrawn.
 const refresh = 150 * time.Millisecond
 
-func startProgress(w io.Writer, on bool, input string) *inputProgress {
+// startProgress starts input's bar, counting the bytes the readers add to
+// read (a new counter if read is nil).
+func startProgress(w io.Writer, on bool, input string, read *atomic.Int64) *inputProgress {
 	if !on {
 		return nil
 	}
-	p := &inputProgress{w: w, name: filepath.Base(input), found: map[formats.State]int{}, stop: make(chan struct{})}
+	if read == nil {
+		read = new(atomic.Int64)
+	}
+	p := &inputProgress{w: w, read: read, name: filepath.Base(input), found: map[formats.State]int{}, stop: make(chan struct{})}
 	p.total.Store(-1)
 	if info, err := os.Stat(input); err == nil {
 		if info.IsDir() {
@@ -100,7 +105,7 @@ func (p *inputProgress) counter() *atomic.Int64 {
 	if p == nil {
 		return nil
 	}
-	return &p.read
+	return p.read
 }
 
 func (p *inputProgress) message(s formats.State) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -156,13 +157,14 @@ func tnefTransform(mode string) (func(*formats.Message, []byte) ([]byte, bool), 
 
 // recoverInput recovers one input and reports whether it could be read.
 func recoverInput(stderr io.Writer, ex *export.Exporter, in string, bar bool) bool {
-	if ok, why := carveFallback(in); ok {
+	var read atomic.Int64
+	src, format, err := formats.OpenCounting(in, &read)
+	if errors.Is(err, formats.ErrUnknown) && !isDir(in) {
 		// no mailbox format claims it: a disk image or unknown binary
-		return carveInput(stderr, ex, in, bar, carveRange{}, why)
+		return carveInput(stderr, ex, in, bar, carveRange{}, err)
 	}
-	p := startProgress(stderr, bar, in)
+	p := startProgress(stderr, bar, in, &read)
 	defer p.finish()
-	src, format, err := formats.OpenCounting(in, p.counter())
 	ex.BeginInput(in, format)
 	if err != nil {
 		p.clear()
@@ -235,6 +237,11 @@ func (r *problemReporter) report(pr *formats.Problem) {
 		fmt.Fprintf(r.stderr, "mailsalvage: %s: more problems; see summary.json\n", r.in)
 	}
 	r.shown++
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
 
 // checkOut refuses an output folder that is an input, lies inside an input
