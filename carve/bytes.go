@@ -115,27 +115,6 @@ var fromPrefix = []byte("From ")
 
 func isFrom(line []byte) bool { return bytes.HasPrefix(line, fromPrefix) }
 
-// hasDate reports whether b holds something like the date of an mbox From
-// line: a time (h:mm) and a year 1970-2099.
-func hasDate(b []byte) bool {
-	if len(b) > 512 {
-		return false
-	}
-	tm, year := false, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c == ':' && i >= 1 && i+2 < len(b) && digit(b[i-1]) && digit(b[i+1]) && digit(b[i+2]) {
-			tm = true
-		}
-		if i+4 <= len(b) && (i == 0 || !digit(b[i-1])) && (i+4 == len(b) || !digit(b[i+4])) {
-			if (b[i] == '1' && b[i+1] == '9' && b[i+2] >= '7' || b[i] == '2' && b[i+1] == '0') && digit(b[i+2]) && digit(b[i+3]) {
-				year = true
-			}
-		}
-	}
-	return tm && year
-}
-
 func digit(c byte) bool { return c >= '0' && c <= '9' }
 
 // lastLine returns the last line of b (b ends just before a line start:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mailsalvage/mailsalvage/formats/mbox"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -244,7 +245,7 @@ func (s *scanner) scanBody(it *item, st *body, h *Header, p int64) {
 				st.delimiter(line[2:], le)
 			}
 		case 'F':
-			if afterBlank && !st.embedded && isFrom(line) && nl && hasDate(line) && s.isField(le) {
+			if afterBlank && !st.embedded && isFrom(line) && nl && mbox.HasDate(line) && s.isField(le) {
 				it.end, it.how = p, endFrom
 				return
 			}

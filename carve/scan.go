@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/mailsalvage/mailsalvage/formats/mbox"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -504,7 +505,7 @@ func (s *scanner) newMessageAt(q int64) (bool, string) {
 		line = b[:i]
 	}
 	if isFrom(line) {
-		if len(line) < len(b) && s.isField(q+int64(len(line))+1) && hasDate(line) {
+		if len(line) < len(b) && s.isField(q+int64(len(line))+1) && mbox.HasDate(line) {
 			return true, endFrom
 		}
 		return false, ""

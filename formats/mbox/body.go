@@ -157,7 +157,7 @@ func (s *Scanner) damage(sp *Span, body, p, np int64, ln []byte, afterBlank bool
 	// thin to count as damage ("\xa6.,From - Mon Jun ..."): a dated From
 	// line with a header after it, right after damage, is a separator
 	if ln, _, _ := s.line(q); len(ln) > 0 {
-		if j := bytes.Index(ln, fromPrefix); j > 0 && (binaryish(ln[:j]) || hasDate(ln[j:])) {
+		if j := bytes.Index(ln, fromPrefix); j > 0 && (binaryish(ln[:j]) || HasDate(ln[j:])) {
 			if st := s.startAt(q+int64(j), ctxDamage); st != nil && st.found == FoundSeparator {
 				s.noteDamage(sp, first, st.sep)
 				return first, st, !afterBlank, true

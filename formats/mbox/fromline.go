@@ -11,10 +11,11 @@ var fromPrefix = []byte("From ")
 // isFrom reports whether line starts with the mbox separator "From ".
 func isFrom(line []byte) bool { return bytes.HasPrefix(line, fromPrefix) }
 
-// hasDate reports whether b holds something like the date of a From line:
-// a time (h:mm or hh:mm) and a year 1970-2099. RFC 4155 fixes the asctime
-// form, but writers vary ("Wed Feb  9 22:02 MET 2000", "+0000 2014").
-func hasDate(b []byte) bool {
+// HasDate reports whether b (a "From " line, or its rest) holds something
+// like the date of an mbox separator: a time (h:mm or hh:mm) and a year
+// 1970-2099. RFC 4155 fixes the asctime form, but writers vary ("Wed Feb
+// 9 22:02 MET 2000", "+0000 2014"). The carver uses it to find mbox runs.
+func HasDate(b []byte) bool {
 	if len(b) > 512 {
 		return false
 	}
@@ -62,5 +63,5 @@ func mangledFrom(line []byte) bool {
 	}
 	// one broken byte leaves the line recognizable without its date;
 	// with more, the date must vouch for it
-	return same >= 4 || (same >= 3 || shifted == 4) && hasDate(line[4:])
+	return same >= 4 || (same >= 3 || shifted == 4) && HasDate(line[4:])
 }

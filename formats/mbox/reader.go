@@ -187,7 +187,7 @@ func Match(p *formats.Probe) int {
 	next, _ := firstLine(rest)
 	_, nextIsField := rfc5322.FieldName(next)
 	switch {
-	case isFrom(ln) && (nextIsField || hasDate(ln[5:])):
+	case isFrom(ln) && (nextIsField || HasDate(ln[5:])):
 		return 80
 	case mangledFrom(ln) && nextIsField:
 		return 75
@@ -208,7 +208,7 @@ func Match(p *formats.Probe) int {
 		}
 		ln, rest := firstLine(head[at:])
 		next, _ := firstLine(rest)
-		if _, ok := rfc5322.FieldName(next); ok && hasDate(ln[5:]) && len(rest) > 0 {
+		if _, ok := rfc5322.FieldName(next); ok && HasDate(ln[5:]) && len(rest) > 0 {
 			return 60
 		}
 		i = at

@@ -151,7 +151,7 @@ func (s *Scanner) isSeparator(ln []byte, next int64, afterBlank bool) bool {
 	if s.isField(next) {
 		return true
 	}
-	if !afterBlank || !hasDate(ln[5:]) {
+	if !afterBlank || !HasDate(ln[5:]) {
 		return false
 	}
 	for _, d := range weekdays {
