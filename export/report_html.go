@@ -65,14 +65,7 @@ type byteMap struct {
 
 // reportMeta is everything but the rows.
 type reportMeta struct {
-	Tool      string          `json:"tool"`
-	Version   string          `json:"version"`
-	Args      []string        `json:"args"`
-	Started   string          `json:"started"`
-	Finished  string          `json:"finished"`
-	Out       string          `json:"out"`
-	Totals    Totals          `json:"totals"`
-	Inputs    []*InputSummary `json:"inputs"`
+	Summary                   // the run record and accounting, as in summary.json
 	States    []formats.State `json:"states"`
 	Columns   []string        `json:"columns"`
 	Images    []*byteMap      `json:"images"`
@@ -113,10 +106,8 @@ func newHTMLReport(out string, sum *Summary, opt ReportOptions) (*htmlReport, er
 	h := &htmlReport{
 		out: out, opt: opt, file: f,
 		meta: reportMeta{
-			Tool: sum.Tool, Version: sum.Version, Args: sum.Args,
-			Started: sum.Started, Finished: sum.Finished, Out: sum.Out,
-			Totals: sum.Totals, Inputs: sum.Inputs,
-			States: formats.States, Columns: rowColumns,
+			Summary: *sum,
+			States:  formats.States, Columns: rowColumns,
 			Images: []*byteMap{}, BadLines: []string{},
 			InputRows: make([]int, len(sum.Inputs)+1),
 			ByFormat:  map[string]map[formats.State]int{},
