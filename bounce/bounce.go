@@ -100,6 +100,7 @@ func parse(msg []byte, depth int) *Report {
 	}
 	exclude := senderAddrs(top)
 	weak := toAddrs(top)
+	ag := detectAgent(top, notice)
 	if len(dsn) > 0 {
 		rep.Kind = "dsn"
 		blocks := textRecipients(notice, exclude, weak)
@@ -108,10 +109,12 @@ func parse(msg []byte, depth int) *Report {
 				break
 			}
 			switch d.action {
-			case "delivered", "relayed", "expanded":
+			case "delivered", "relayed", "expanded", "deliverable":
+				// "deliverable": an answer to a verification request
+				// (RFC 3464 section 2.3.3 leaves room for it), not a failure
 				continue
 			}
-			if strings.HasPrefix(d.status, "2.") && d.action == "" {
+			if strings.HasPrefix(d.status, "2.") && d.action != "failed" && d.action != "delayed" {
 				continue
 			}
 			addr := d.final
@@ -142,7 +145,7 @@ func parse(msg []byte, depth int) *Report {
 				}
 			}
 			r.RemoteText = extendReply(r.RemoteText, notice)
-			fill(&r, d.status, ctx)
+			fill(&r, ag, d.status, ctx)
 			if c, ok := powerMTACategory[d.category]; ok {
 				// the sending PowerMTA classified the reply itself
 				r.Reason = c
@@ -221,7 +224,7 @@ func parse(msg []byte, depth int) *Report {
 		if r.RemoteText == "" {
 			r.RemoteText = fallbackWords(notice)
 		}
-		fill(&r, "", b.all)
+		fill(&r, ag, "", b.all)
 		if (r.Reason == OnHold || r.Reason == Undefined) && !hasCode(r.RemoteText) {
 			// the boilerplate around the server's words may say more
 			for _, more := range []string{b.all, notice} {
@@ -270,7 +273,7 @@ func mayBeNotice(msg []byte) bool {
 // fill sets the reply code, status and reason of r from the status field
 // (if any) and the server's words. An enhanced code in the server's own
 // words is preferred to a generic status field: it is first-hand.
-func fill(r *Recipient, field, context string) {
+func fill(r *Recipient, a agent, field, context string) {
 	text := r.RemoteText
 	r.ReplyCode = findReply(text)
 	st := field
@@ -291,7 +294,7 @@ func fill(r *Recipient, field, context string) {
 			r.Action = "failed"
 		}
 	}
-	r.Reason = classify(r.Status, r.ReplyCode, text, text+" "+context, r.Action)
+	r.Reason = classifyBy(a, r.Status, r.ReplyCode, text, text+" "+context, r.Action)
 	if len(r.RemoteText) > 2000 {
 		r.RemoteText = r.RemoteText[:2000]
 	}

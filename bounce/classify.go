@@ -22,6 +22,8 @@ var firstRound = []string{
 // NotAccept and Expired come before NetworkError: "message expired,
 // connection refused" is about the outcome, the network error was its
 // cause; "DNS error: the domain doesn't receive email" is about the domain.
+// A failed name lookup (the definite networkerror rows) is named even when
+// the message expired of it (classifyBy).
 var secondRound = []string{
 	MailboxFull, SpamDetected, PolicyViolation, VirusDetected, NoRelaying,
 	SecurityError, SystemError, NotAccept, Expired, NetworkError, Suspend,
@@ -35,7 +37,7 @@ var precise = map[string]bool{
 	"2.0": true, "7.13": true, "5.3": true,
 }
 
-var stageRe = regexp.MustCompile(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|rcpt to|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
+var stageRe = regexp.MustCompile(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|mail command|rcpt to|rcpt command|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
 
 // docomoHost: the notice names one of NTT docomo's mail servers.
 var docomoHost = regexp.MustCompile(`\b[a-z0-9.-]+\.docomo\.ne\.jp\b`)
@@ -51,6 +53,10 @@ var rcptSent = regexp.MustCompile(`>>> ?rcpt to`)
 func smtpStage(t string) string {
 	m := stageRe.FindStringSubmatch(t)
 	if m == nil {
+		if strings.Contains(t, "[rcpt_to]") {
+			// Yahoo's own label of the command a reply answered
+			return "RCPT"
+		}
 		return ""
 	}
 	switch {
@@ -60,9 +66,9 @@ func smtpStage(t string) string {
 		return "DATA"
 	case strings.HasPrefix(m[0], "sender was"):
 		return "SENDER"
-	case m[1] == "mail from":
+	case strings.HasPrefix(m[1], "mail "):
 		return "MAIL"
-	case m[1] == "rcpt to":
+	case strings.HasPrefix(m[1], "rcpt "):
 		return "RCPT"
 	}
 	return ""
@@ -85,6 +91,13 @@ func Classify(status, reply, text, action string) string {
 // classify is Classify with the notice's text around the server's words
 // (context), read only for the SMTP stage the failure happened at.
 func classify(status, reply, text, context, action string) string {
+	return classifyBy(agent{}, status, reply, text, context, action)
+}
+
+// classifyBy is classify for a notice written by a known agent (see
+// data/agents.tsv), whose kind says how its words about the recipient
+// are read.
+func classifyBy(a agent, status, reply, text, context, action string) string {
 	t := normText(text)
 	sr := StatusReason(status)
 	stage := smtpStage(normText(context))
@@ -110,6 +123,28 @@ func classify(status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t)
+	if r == Expired && definite(NetworkError, t) {
+		// "message expired, DNS query failed": the name lookup kept
+		// failing, which is what there is to fix
+		r = NetworkError
+	}
+	if r == HostUnknown && definite(NetworkError, t) {
+		// a lookup that failed for the time being ("Name service error:
+		// Host not found, try again", "DNS Error: ... SERVFAIL"), or
+		// an answer the name server garbled: the network, not a
+		// domain known not to exist
+		r = NetworkError
+	}
+	if a.kind == agentList && (r == "" || r == UserUnknown || r == Filtered || r == Rejected) {
+		// a list service refusing the post: the sender may not post to
+		// the list, or the list does not exist
+		return Rejected
+	}
+	if a.kind == agentFilter && r == UserUnknown && sr != UserUnknown {
+		// a filtering product's "no such user", without a mailbox
+		// status code, is one of its rules refusing the address
+		return Filtered
+	}
 	if stage == "DATA" && (r == UserUnknown || r == "") && (status == "" || strings.HasSuffix(status, ".0.0")) && docomoHost.MatchString(normText(context)) {
 		// NTT docomo's servers take every recipient at RCPT TO and
 		// answer "550 Unknown user" after DATA, with no specific code,
@@ -122,7 +157,7 @@ func classify(status, reply, text, context, action string) string {
 		// (a filter) refused the message
 		return Filtered
 	}
-	if r == UserUnknown && sr != UserUnknown && stage != "RCPT" && !rcptSent.MatchString(normText(context)) && !definite(UserUnknown, t) {
+	if r == UserUnknown && sr != UserUnknown && stage != "RCPT" && (a.kind != agentLookup || sr != "" && !vague[sr]) && !rcptSent.MatchString(normText(context)) && !definite(UserUnknown, t) {
 		// "unknown user" words with neither a mailbox status code
 		// (X.1.0, X.1.1, X.1.3) nor a refusal at RCPT TO behind them:
 		// filtering gateways and content filters answer this way for

@@ -134,3 +134,37 @@ func TestParseForwarded(t *testing.T) {
 		t.Fatalf("got %+v", rep)
 	}
 }
+
+// TestParseVerification: a DSN that answers an address verification
+// ("Action: deliverable", Status 2.x.x) names no failure.
+func TestParseVerification(t *testing.T) {
+	msg := strings.Replace(strings.Replace(dsnSample, "Action: failed\r\nStatus: 5.1.1", "Action: deliverable\r\nStatus: 2.1.5", 1),
+		"Diagnostic-Code: smtp; 550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown", "Diagnostic-Code: smtp; 250 2.1.5 Ok", 1)
+	if rep := Parse([]byte(msg)); rep != nil {
+		t.Errorf("a verification report read as a bounce: %+v", rep.Recipients)
+	}
+}
+
+// TestParseAgent: the same "no such user" words read by who wrote the
+// notice (data/agents.tsv). Made-up notices, after the layout of each
+// product's.
+func TestParseAgent(t *testing.T) {
+	const orig = "\n--- Original message follows.\n\nTo: gone@example.net\nSubject: hi\n\nhi\n"
+	for _, c := range []struct{ name, msg, want string }{
+		{"filtering gateway", "From: MAILER-DAEMON@gw.example.com\nTo: me@example.org\nSubject: Undeliverable\nX-Mailer: SurfControl E-mail Filter\n\n" +
+			"Your message could not be delivered.\n\ngone@example.net: 550 gone@example.net... No such user\n" + orig, Filtered},
+		{"mailbox server", "From: Postmaster <postmaster@example.net>\nTo: me@example.org\nSubject: Undeliverable Mail\nX-Mailer: <SMTP32 v8.22>\n\n" +
+			"Unknown user: gone@example.net\n\n550 User unknown\n" + orig, UserUnknown},
+		{"list service", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Failure)\n" +
+			"X-Failed-Recipients: team@googlegroups.com\n\nThe group you tried to contact (team) may not exist, or you may not have permission to post messages to the group.\n" + orig, Rejected},
+	} {
+		rep := Parse([]byte(c.msg))
+		if rep == nil || len(rep.Recipients) == 0 {
+			t.Errorf("%s: no bounce found", c.name)
+			continue
+		}
+		if r := rep.Recipients[0]; r.Reason != c.want {
+			t.Errorf("%s: %s %s, want %s (%q)", c.name, r.Address, r.Reason, c.want, r.RemoteText)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -104,6 +105,96 @@ func TestFindCodes(t *testing.T) {
 		}
 		if s := findStatus(c.in); s != c.status {
 			t.Errorf("findStatus(%q) = %q, want %q", c.in, s, c.status)
+		}
+	}
+}
+
+// TestAgentRows: every row of data/agents.tsv matches its own example,
+// and a notice carrying that mark alone is told to be that agent's (or,
+// where an earlier row matches the same mark, that row's agent).
+func TestAgentRows(t *testing.T) {
+	rows := AgentRows()
+	if len(rows) < 20 {
+		t.Fatalf("only %d agent rows", len(rows))
+	}
+	for i, r := range rows {
+		t.Run(fmt.Sprintf("line%d-%s", r.Line, r.Agent), func(t *testing.T) {
+			if !r.Expr.MatchString(strings.ToLower(collapse(r.Example))) {
+				t.Fatalf("data/agents.tsv:%d: %q does not match its example %q", r.Line, r.Expr, r.Example)
+			}
+			from, subject, extra, body := "MAILER-DAEMON@example.org", "Returned mail", "", "The message could not be delivered.\n"
+			switch r.Where {
+			case "from":
+				from = r.Example
+			case "subject":
+				subject = r.Example
+			case "received":
+				extra = "Received: " + r.Example + "\n"
+			case "body":
+				body = r.Example + "\n" + body
+			default:
+				extra = r.Where + ": " + r.Example + "\n"
+			}
+			msg := "From: " + from + "\nSubject: " + subject + "\n" + extra + "\n" + body
+			top, parts := leaves([]byte(msg))
+			notice, _ := noticeText(parts)
+			got := detectAgent(top, notice)
+			if got.name == r.Agent {
+				return
+			}
+			for _, e := range rows[:i] {
+				if e.Agent == got.name {
+					return // an earlier row takes the same mark
+				}
+			}
+			t.Errorf("data/agents.tsv:%d: a notice with %s %q is told to be %q's, want %s", r.Line, r.Where, r.Example, got.name, r.Agent)
+		})
+	}
+	if a := detectAgent(nil, "An ordinary message."); a.name != "" {
+		t.Errorf("a message with no mark is told to be %s's", a.name)
+	}
+}
+
+// TestAgentKinds: how the kind of the agent that wrote a notice changes
+// the reading of "unknown user" words.
+func TestAgentKinds(t *testing.T) {
+	for _, c := range []struct {
+		kind, status, text, want string
+	}{
+		// no agent: the words, with neither a mailbox code nor RCPT
+		// TO behind them, are a filter's (classify)
+		{"", "", "550 User unknown", Filtered},
+		// a mailbox system's own lookup answer
+		{agentLookup, "", "550 User unknown", UserUnknown},
+		{agentLookup, "5.0.0", "550 5.0.0 User unknown", UserUnknown},
+		// a status code that names another reason still counts
+		{agentLookup, "5.2.1", "550 5.2.1 User unknown", Filtered},
+		// a filtering product's rule, unless the code says mailbox
+		{agentFilter, "", "550 No such user", Filtered},
+		{agentFilter, "5.1.1", "550 5.1.1 No such user", UserUnknown},
+		// a list service refusing a post
+		{agentList, "", "The group you tried to contact may not exist, or you may not have permission to post", Rejected},
+		{agentList, "", "", Rejected},
+	} {
+		got := classifyBy(agent{"test", c.kind}, c.status, "", c.text, c.text, "failed")
+		if got != c.want {
+			t.Errorf("kind %q, status %q, %q: %s, want %s", c.kind, c.status, c.text, got, c.want)
+		}
+	}
+}
+
+func TestSMTPStage(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"550 5.1.1 <a@example.jp>: Recipient address rejected (in reply to RCPT TO command)", "RCPT"},
+		{"SMTP error from remote server after RCPT command: host mx.example.de: 550 user unknown", "RCPT"},
+		{"SMTP error from remote mail server after MAIL FROM:<a@example.jp> SIZE=1234: 550 sender rejected", "MAIL"},
+		{"SMTP error from remote server after MAIL command: 553 sender domain unknown", "MAIL"},
+		{"SMTP error from remote mail server after end of data: 550 message refused", "DATA"},
+		{"550 5.2.1 <a@example.co.jp>... User Unknown [RCPT_TO]", "RCPT"},
+		{"550 Requested action not taken: mailbox unavailable", ""},
+	} {
+		if got := smtpStage(normText(c.in)); got != c.want {
+			t.Errorf("smtpStage(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

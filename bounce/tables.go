@@ -59,7 +59,9 @@ type Pattern struct {
 	// Definite rows (their reason is written "userunknown!" in the
 	// file) are the words a mail system's own error table uses for
 	// that reason: they name it even where the status code or the SMTP
-	// stage would otherwise overrule words (see classify).
+	// stage would otherwise overrule words (see classify). A definite
+	// networkerror row (a failed name lookup) is named even where the
+	// message expired of it.
 	Definite bool
 }
 
