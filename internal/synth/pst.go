@@ -41,6 +41,11 @@ type PSTStore struct {
 	// NoEncryption leaves data blocks as they are (NDB_CRYPT_NONE)
 	// instead of NDB_CRYPT_PERMUTE, Outlook's default.
 	NoEncryption bool
+	// Large lets the file grow past 128 AMaps (about 31 MiB) without the
+	// FMap and FPMap pages MS-PST places from there on (2.2.2.7.4-5):
+	// for benchmarks of large files. Readers that ignore those maps (ours,
+	// readpst, pffexport) read such a file; Outlook might not.
+	Large bool
 }
 
 // PSTFolder is a folder and what it holds.
@@ -124,7 +129,7 @@ func PSTWithMap(s PSTStore) ([]byte, *PSTMap, error) {
 	if s.NoEncryption {
 		crypt = pstCryptNone
 	}
-	w := &pstWriter{f: f, ndb: newNDBWriter(f, crypt), ids: map[mapi.NamedProperty]uint16{}, m: &PSTMap{}}
+	w := &pstWriter{f: f, ndb: newNDBWriter(f, crypt, s.Large), ids: map[mapi.NamedProperty]uint16{}, m: &PSTMap{}}
 	for i := range w.rgnid {
 		w.rgnid[i] = 0x400
 	}

@@ -168,10 +168,11 @@ type ndbWriter struct {
 	blocks []*ndbBlock
 	nodes  []ndbNode
 	seen   map[uint32]bool
+	large  bool // PSTStore.Large
 }
 
-func newNDBWriter(f pstFormat, crypt byte) *ndbWriter {
-	return &ndbWriter{f: f, crypt: crypt, nextB: 1, nextP: 1, seen: map[uint32]bool{}}
+func newNDBWriter(f pstFormat, crypt byte, large bool) *ndbWriter {
+	return &ndbWriter{f: f, crypt: crypt, nextB: 1, nextP: 1, seen: map[uint32]bool{}, large: large}
 }
 
 // block adds a block and returns its BID: bidIndex from the bidNextB
@@ -415,7 +416,7 @@ func (w *ndbWriter) finish(h ndbHeader, m *PSTMap) ([]byte, error) {
 	nbtRoot := w.btree(a, &pages, pstPTypeNBT, leaves, keys)
 
 	amaps := (a.pos - pstFirstAMap + pstAMapSpan - 1) / pstAMapSpan
-	if amaps > pstMaxAMaps {
+	if amaps > pstMaxAMaps && !w.large {
 		return nil, fmt.Errorf("%w: the file would need %d AMaps (%d bytes); this writer makes at most %d (no FMap pages)", ErrPST, amaps, amapStart(amaps), pstMaxAMaps)
 	}
 	size := amapStart(amaps)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -78,4 +79,26 @@ func BenchmarkOpenRecoveredSynthDamaged(b *testing.B) {
 	data := bigSynth(b)
 	clear(data[216:248])
 	benchOpenRecovered(b, data)
+}
+
+// BenchmarkRecoveredMemory reports the heap a File from OpenRecovered
+// keeps per block of the file (its scan index and rebuilt trees), the
+// figure that sets how much memory a large PST needs.
+func BenchmarkRecoveredMemory(b *testing.B) {
+	data := bigSynth(b)
+	var per float64
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f, err := OpenRecovered(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		per = float64(after.HeapAlloc-before.HeapAlloc) / float64(len(f.ScanIndex().Blocks))
+		runtime.KeepAlive(f)
+	}
+	b.ReportMetric(per, "heap-B/block")
 }

@@ -92,11 +92,8 @@ func (f *File) Node(nid NID) (NodeEntry, error) {
 func (f *File) Block(bid BID) (BlockEntry, error) {
 	key := bid.Key()
 	if f.rec != nil {
-		if b, ok := findBlock(f.rec.blocks, key); ok {
-			return b.entry(), nil
-		}
-		if b, ok := findBlock(f.rec.free, key); ok {
-			return b.entry(), nil
+		if e, _, ok := f.rec.block(key); ok {
+			return e, nil
 		}
 		return BlockEntry{}, &FormatError{Offset: -1, Structure: "BBT (rebuilt)", Msg: fmt.Sprintf("0x%X is not in the BBT and no block with a sound trailer has it", uint64(key)), Err: ErrNotFound}
 	}
@@ -184,8 +181,9 @@ func (f *File) WalkNodes(fn func(NodeEntry) bool) error {
 // rebuilt BBT (not the freed blocks Block also finds).
 func (f *File) WalkBlocks(fn func(BlockEntry) bool) error {
 	if f.rec != nil {
-		for _, b := range f.rec.blocks {
-			if !fn(b.entry()) {
+		t := &f.rec.blocks
+		for _, b := range t.list {
+			if !fn(t.entry(b)) {
 				break
 			}
 		}

@@ -136,7 +136,7 @@ func (f *File) findDeleted(rc *recovery) {
 			OlderVersion: isLive,
 			SubnodesOK:   sn.Subnodes == 0 || f.quietSubnodes(sn.Subnodes),
 		}
-		_, d.DataLive = findBlock(rc.blocks, sn.Data.Key())
+		_, d.DataLive = rc.blocks.find(sn.Data.Key())
 		if c.live {
 			d.How = DeadSlot
 		}

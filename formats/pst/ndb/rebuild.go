@@ -84,17 +84,11 @@ const (
 	maxRecoveryWarnings = 50
 )
 
-// recNode and recBlock are entries of the rebuilt trees.
+// recNode is an entry of the rebuilt NBT (recBlock, of the BBT, is in
+// bbt.go).
 type recNode struct {
 	NodeEntry
 	fromScan bool
-}
-
-type recBlock struct {
-	bid              BID
-	off, pageOff     int64
-	size, infl, refs uint16
-	fromScan         bool
 }
 
 func (n recNode) origin() Origin {
@@ -104,31 +98,11 @@ func (n recNode) origin() Origin {
 	return OriginBTree
 }
 
-func (b recBlock) origin() Origin {
-	if b.fromScan {
-		return OriginScan
-	}
-	return OriginBTree
-}
-
-func (b recBlock) entry() BlockEntry {
-	return BlockEntry{BID: b.bid, Offset: b.off, Size: int(b.size), RefCount: int(b.refs), InflatedSize: int(b.infl), PageOffset: b.pageOff}
-}
-
-func blockFromEntry(e BlockEntry, fromScan bool) recBlock {
-	return recBlock{bid: e.BID, off: e.Offset, pageOff: e.PageOffset, size: uint16(e.Size), infl: uint16(e.InflatedSize), refs: uint16(min(e.RefCount, math.MaxUint16)), fromScan: fromScan}
-}
-
-func blockFromScan(b ScannedBlock) recBlock {
-	return recBlock{bid: b.BID, off: b.Offset, pageOff: -1, size: b.Size, infl: b.Inflated, fromScan: true}
-}
-
 // recovery is what a File opened by OpenRecovered reads its trees from.
 type recovery struct {
 	idx      *Index
-	nodes    []recNode  // by NID
-	blocks   []recBlock // by BID key
-	free     []recBlock // blocks the BBT does not list, one a BID, by BID key
+	nodes    []recNode // by NID
+	blocks   blockTable
 	liveLeaf map[int64]bool
 	deleted  []DeletedNode
 	report   Recovery
@@ -151,12 +125,16 @@ func (rc *recovery) node(nid NID) (NodeEntry, bool) {
 	return NodeEntry{}, false
 }
 
-func findBlock(list []recBlock, key BID) (recBlock, bool) {
-	i := sort.Search(len(list), func(i int) bool { return list[i].bid.Key() >= key })
-	if i < len(list) && list[i].bid.Key() == key {
-		return list[i], true
+// block returns the rebuilt BBT's entry for a block or, when it has
+// none, the best sound copy the scan found (a freed block).
+func (rc *recovery) block(key BID) (BlockEntry, Origin, bool) {
+	if b, ok := rc.blocks.find(key); ok {
+		return rc.blocks.entry(b), rc.blocks.origin(b), true
 	}
-	return recBlock{}, false
+	if c := rc.idx.copies(key); len(c) > 0 {
+		return rc.idx.Blocks[rc.idx.pickCopy(c)].Entry(), OriginFree, true
+	}
+	return BlockEntry{}, "", false
 }
 
 // OpenRecovered opens a file for recovery: the header (or, when it is
@@ -220,6 +198,7 @@ func OpenRecoveredOptions(r io.ReaderAt, size int64, opt ScanOptions) (*File, er
 		rc.idx = idx
 	}
 	idx := rc.idx
+	rc.blocks.idx = idx
 	rc.report.Pages, rc.report.MapPages, rc.report.Blocks, rc.report.Shadowed = len(idx.Pages), len(idx.Maps), len(idx.Blocks), idx.Shadowed
 	f.checkCrypt(rc)
 
@@ -228,7 +207,7 @@ func OpenRecoveredOptions(r io.ReaderAt, size int64, opt ScanOptions) (*File, er
 	bbt := f.walkLive(f.hdr.BBTRoot, PTypeBBT, rc)
 	f.rebuildBBT(rc, bbt)
 	f.rebuildNBT(rc, nbt)
-	f.collectFree(rc)
+	rc.report.FreeBlocks = rc.countFree()
 	f.rec = rc
 	f.findDeleted(rc)
 
@@ -241,14 +220,14 @@ func OpenRecoveredOptions(r io.ReaderAt, size int64, opt ScanOptions) (*File, er
 			rep.NodesFromBTree++
 		}
 	}
-	for _, b := range rc.blocks {
+	for _, b := range rc.blocks.list {
 		if b.fromScan {
 			rep.BlocksFromScan++
 		} else {
 			rep.BlocksFromBTree++
 		}
 	}
-	rep.FreeBlocks, rep.DeletedNodes = len(rc.free), len(rc.deleted)
+	rep.DeletedNodes = len(rc.deleted)
 	if rc.notes > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("... and %d more", rc.notes))
 	}
@@ -333,13 +312,8 @@ func (f *File) BlockOrigin(bid BID) Origin {
 		}
 		return ""
 	}
-	if b, ok := findBlock(f.rec.blocks, bid.Key()); ok {
-		return b.origin()
-	}
-	if _, ok := findBlock(f.rec.free, bid.Key()); ok {
-		return OriginFree
-	}
-	return ""
+	_, o, _ := f.rec.block(bid.Key())
+	return o
 }
 
 // BlockCopies returns every copy of a block the scan found with a sound
@@ -430,6 +404,11 @@ type liveTree struct {
 // and the key ranges it cannot give.
 func (f *File) walkLive(root BRef, ptype uint8, rc *recovery) *liveTree {
 	lt := &liveTree{ptype: ptype}
+	if ptype == PTypeBBT {
+		// about one entry a scanned block: sized at once, since growing
+		// it by appending would take twice its memory for a large file
+		lt.blks = make([]recBlock, 0, len(rc.idx.Blocks))
+	}
 	tree := treeName(ptype)
 	visited := map[int64]bool{}
 	fail := func(lo, hi uint64, format string, args ...any) {
@@ -472,7 +451,7 @@ func (f *File) walkLive(root BRef, ptype uint8, rc *recovery) *liveTree {
 				if ptype == PTypeNBT {
 					lt.nodes = append(lt.nodes, recNode{NodeEntry: p.Node(i)})
 				} else {
-					lt.blks = append(lt.blks, blockFromEntry(p.Block(i), false))
+					lt.blks = append(lt.blks, rc.blocks.fromEntry(p.Block(i), false))
 				}
 			}
 			if damaged {
@@ -508,6 +487,9 @@ func (f *File) walkLive(root BRef, ptype uint8, rc *recovery) *liveTree {
 		}
 	}
 	visit(root, 0, math.MaxUint64, nil, 0)
+	if cap(lt.blks) > len(lt.blks)+len(lt.blks)/4+1024 {
+		lt.blks = slices.Clone(lt.blks)
+	}
 	lt.lost = mergeRanges(lt.lost)
 	lt.sound = mergeRanges(lt.sound)
 	return lt
@@ -585,23 +567,10 @@ func (rc *recovery) candidatePages(ptype uint8, lost []KeyRange) []ScannedPage {
 	return out
 }
 
-// pickCopy chooses among scanned copies of one block: allocated space
-// first, then the latest in the file.
-func pickCopy(copies []ScannedBlock) ScannedBlock {
-	best := copies[0]
-	for _, c := range copies[1:] {
-		if allocRank(c.Alloc) < allocRank(best.Alloc) || allocRank(c.Alloc) == allocRank(best.Alloc) && c.Offset > best.Offset {
-			best = c
-		}
-	}
-	return best
-}
-
 // keyed is what the rebuilt trees hold: entries with a key.
 type keyed interface{ key() uint64 }
 
-func (n recNode) key() uint64  { return uint64(n.NID) }
-func (b recBlock) key() uint64 { return uint64(b.bid.Key()) }
+func (n recNode) key() uint64 { return uint64(n.NID) }
 
 // treeSet collects the entries of a rebuilt tree: the live ones sorted,
 // then the ones added from the scan, kept apart until done so that a
@@ -658,11 +627,29 @@ func (s *treeSet[T]) all() []T {
 // of the BBT pages found by scanning, then the blocks found by scanning.
 func (f *File) rebuildBBT(rc *recovery, lt *liveTree) {
 	idx := rc.idx
+	t := &rc.blocks
 	rc.report.LostBBT = lt.lost
-	set := newTreeSet(lt.blks, func(b recBlock) {
-		f.warnf("BBT page at offset 0x%X: block %v listed twice; the first kept", b.pageOff, b.bid)
+	t.list = t.sortDedupe(lt.blks, func(b recBlock) {
+		e := t.entry(b)
+		f.warnf("BBT page at offset 0x%X: block %v listed twice; the first kept", e.PageOffset, e.BID)
 	})
 	lt.blks = nil
+	added := map[BID]recBlock{}
+	has := func(k BID) bool {
+		if _, ok := added[k]; ok {
+			return true
+		}
+		_, ok := t.find(k)
+		return ok
+	}
+	add := func(b recBlock) bool {
+		k := t.bid(b).Key()
+		if has(k) {
+			return false
+		}
+		added[k] = b
+		return true
+	}
 	if len(lt.lost) > 0 {
 		covered := lt.sound
 		for _, p := range rc.candidatePages(PTypeBBT, lt.lost) {
@@ -679,10 +666,10 @@ func (f *File) rebuildBBT(rc *recovery, lt *liveTree) {
 			for i := 0; i < bp.Count; i++ {
 				e := bp.Block(i)
 				k := uint64(e.BID.Key())
-				if !inRanges(lt.lost, k) || over && inRanges(covered, k) {
+				if !inRanges(lt.lost, k) || over && inRanges(covered, k) || has(e.BID.Key()) {
 					continue
 				}
-				if set.add(blockFromEntry(e, true)) {
+				if add(t.fromEntry(e, true)) {
 					n++
 				}
 			}
@@ -698,47 +685,59 @@ func (f *File) rebuildBBT(rc *recovery, lt *liveTree) {
 		for _, i := range idx.byBID {
 			sb := idx.Blocks[i]
 			k := uint64(sb.BID.Key())
-			if !inRanges(lt.lost, k) || inRanges(lt.sound, k) || allocRank(sb.Alloc) > 1 || set.has(k) {
+			if !inRanges(lt.lost, k) || inRanges(lt.sound, k) || allocRank(sb.Alloc) > 1 || has(sb.BID.Key()) {
 				continue
 			}
-			c := pickCopy(idx.BlocksOf(sb.BID))
+			ci := idx.pickCopy(idx.copies(sb.BID))
+			c := idx.Blocks[ci]
 			if allocRank(c.Alloc) > 1 {
 				continue
 			}
-			set.add(blockFromScan(c))
+			add(fromScanned(ci))
 			rc.note("%s at offset 0x%X (bid %v, cb %d, %s): from its trailer", c.Kind, c.Offset, c.BID, c.Size, c.Alloc)
 		}
 	}
-	out := set.all()
+	if len(added) > 0 {
+		list := slices.Grow(t.list, len(added))
+		for _, b := range added {
+			list = append(list, b)
+		}
+		slices.SortFunc(list, func(a, b recBlock) int { return cmpInt(t.key(a), t.key(b)) })
+		t.list = list
+	}
 	// every entry checked against the trailers found: an entry whose
 	// offset holds no sound copy of its block, when one exists elsewhere,
-	// is damaged
-	for i := range out {
-		b := &out[i]
-		copies := idx.BlocksOf(b.bid)
+	// is damaged (the compact entries are sound copies)
+	for i := range t.list {
+		b := &t.list[i]
+		if b.ref >= 0 {
+			continue
+		}
+		x := &t.ext[-1-b.ref]
+		copies := idx.copies(x.bid)
 		if len(copies) == 0 {
 			continue
 		}
-		var at *ScannedBlock
-		for j := range copies {
-			if copies[j].Offset == b.off {
-				at = &copies[j]
+		at := int32(-1)
+		for _, c := range copies {
+			if idx.Blocks[c].Offset == x.off {
+				at = c
 			}
 		}
 		switch {
-		case at == nil:
-			c := pickCopy(copies)
-			f.warnf("BBT entry of block %v (page at 0x%X): offset 0x%X holds no sound copy of it; the copy at 0x%X (cb %d, %s) used", b.bid, b.pageOff, b.off, c.Offset, c.Size, c.Alloc)
-			rc.note("block %v at offset 0x%X: from its trailer, in place of the BBT's offset 0x%X", b.bid, c.Offset, b.off)
-			b.off, b.size, b.infl, b.fromScan = c.Offset, c.Size, c.Inflated, true
+		case at < 0:
+			c := idx.Blocks[idx.pickCopy(copies)]
+			f.warnf("BBT entry of block %v (page at 0x%X): offset 0x%X holds no sound copy of it; the copy at 0x%X (cb %d, %s) used", x.bid, x.pageOff, x.off, c.Offset, c.Size, c.Alloc)
+			rc.note("block %v at offset 0x%X: from its trailer, in place of the BBT's offset 0x%X", x.bid, c.Offset, x.off)
+			x.off, x.size, x.inflate, b.fromScan = c.Offset, c.Size, c.Inflated, true
 			rc.report.BlocksCorrected++
-		case at.Size != b.size || f.lay.blockTrailer == 24 && at.Inflated != b.infl:
-			f.warnf("BBT entry of block %v (page at 0x%X): cb %d, the block's trailer at 0x%X says %d; the trailer's used", b.bid, b.pageOff, b.size, b.off, at.Size)
-			b.size, b.infl, b.fromScan = at.Size, at.Inflated, true
+		case idx.Blocks[at].Size != x.size || f.lay.blockTrailer == 24 && idx.Blocks[at].Inflated != x.inflate:
+			c := idx.Blocks[at]
+			f.warnf("BBT entry of block %v (page at 0x%X): cb %d, the block's trailer at 0x%X says %d; the trailer's used", x.bid, x.pageOff, x.size, x.off, c.Size)
+			x.size, x.inflate, b.fromScan = c.Size, c.Inflated, true
 			rc.report.BlocksCorrected++
 		}
 	}
-	rc.blocks = out
 }
 
 func crcNote(p ScannedPage) string {
@@ -785,22 +784,23 @@ func (f *File) rebuildNBT(rc *recovery, lt *liveTree) {
 	rc.nodes = set.all()
 }
 
-// collectFree keeps, for every BID the rebuilt BBT does not list, the
-// best sound copy the scan found.
-func (f *File) collectFree(rc *recovery) {
-	idx := rc.idx
-	var last BID
-	first := true
-	for _, i := range idx.byBID {
-		sb := idx.Blocks[i]
-		k := sb.BID.Key()
-		if !first && k == last {
-			continue
+// countFree counts the BIDs the rebuilt BBT does not list of which the
+// scan found a sound copy: the blocks Block finds in freed space. Both
+// lists are in key order.
+func (rc *recovery) countFree() int {
+	idx, t := rc.idx, &rc.blocks
+	n, j := 0, 0
+	for i := 0; i < len(idx.byBID); {
+		key := idx.Blocks[idx.byBID[i]].BID.Key()
+		for i < len(idx.byBID) && idx.Blocks[idx.byBID[i]].BID.Key() == key {
+			i++
 		}
-		first, last = false, k
-		if _, ok := findBlock(rc.blocks, k); ok {
-			continue
+		for j < len(t.list) && t.bid(t.list[j]).Key() < key {
+			j++
 		}
-		rc.free = append(rc.free, blockFromScan(pickCopy(idx.BlocksOf(sb.BID))))
+		if j == len(t.list) || t.bid(t.list[j]).Key() != key {
+			n++
+		}
 	}
+	return n
 }

@@ -310,7 +310,18 @@ func scanRange(r io.ReaderAt, size, from, to int64, lay layout, lim idLimits, op
 			return nil, results[i].err
 		}
 	}
-	var pageOffs []int64
+	// the lists are sized first: appending would keep up to twice the
+	// entries' memory for a large file
+	var nPages, nMaps, nBlocks, nNodes int
+	for i := range results {
+		res := &results[i]
+		nPages, nMaps, nBlocks, nNodes = nPages+len(res.pages), nMaps+len(res.maps), nBlocks+len(res.blocks), nNodes+len(res.nodes)
+	}
+	idx.Pages = make([]ScannedPage, 0, nPages)
+	idx.Maps = make([]ScannedPage, 0, nMaps)
+	idx.Blocks = make([]ScannedBlock, 0, nBlocks)
+	idx.Nodes = make([]ScannedNode, 0, nNodes)
+	pageOffs := make([]int64, 0, nPages)
 	for i := range results {
 		res := &results[i]
 		idx.Pages = append(idx.Pages, res.pages...)
@@ -552,11 +563,9 @@ func (idx *Index) buildIndexes() {
 
 // BlocksOf returns every scanned copy of a block, by offset.
 func (idx *Index) BlocksOf(bid BID) []ScannedBlock {
-	key := bid.Key()
-	i := sort.Search(len(idx.byBID), func(i int) bool { return idx.Blocks[idx.byBID[i]].BID.Key() >= key })
 	var out []ScannedBlock
-	for ; i < len(idx.byBID) && idx.Blocks[idx.byBID[i]].BID.Key() == key; i++ {
-		out = append(out, idx.Blocks[idx.byBID[i]])
+	for _, i := range idx.copies(bid) {
+		out = append(out, idx.Blocks[i])
 	}
 	return out
 }
