@@ -111,6 +111,11 @@ type Message struct {
 	Open func() (io.ReadCloser, error)
 	// Size is the length of what Open returns, or -1 if not known in advance.
 	Size int64
+	// Header, when set, is the message's header block (RFC 5322 fields
+	// and the blank line) as the reader has it without reading the whole
+	// message: set by sources told to ListHeaders, for listings. Open
+	// still gives the whole message.
+	Header []byte
 
 	// Evidence is the path of the evidence file the first hop of Chain
 	// refers to. Readers of a single file leave it empty and the caller fills
@@ -154,6 +159,24 @@ func (m *Message) Warnf(format string, args ...any) {
 type Source interface {
 	Next() (*Message, error)
 	Close() error
+}
+
+// HeaderLister is a Source that can list its messages more cheaply than
+// it reads them (a PST item's properties without its body, recipients and
+// attachments). After ListHeaders, the messages Next returns have Header
+// set, and Open reads the rest only when it is called.
+type HeaderLister interface {
+	ListHeaders()
+}
+
+// ListHeaders asks a source for header-only messages, if it can give
+// them; it reports whether it can.
+func ListHeaders(s Source) bool {
+	if l, ok := s.(HeaderLister); ok {
+		l.ListHeaders()
+		return true
+	}
+	return false
 }
 
 // Problem is a non-fatal error from Source.Next: something in the input

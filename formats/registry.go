@@ -244,6 +244,8 @@ func (s *fileSource) Next() (*Message, error) {
 
 func (s *fileSource) Expected() []FolderCount { return ExpectedOf(s.Source) }
 
+func (s *fileSource) ListHeaders() { ListHeaders(s.Source) }
+
 func (s *fileSource) Close() error {
 	err := s.Source.Close()
 	if cerr := s.f.Close(); err == nil {
@@ -259,6 +261,8 @@ type rooted struct {
 }
 
 func (s *rooted) Expected() []FolderCount { return ExpectedOf(s.Source) }
+
+func (s *rooted) ListHeaders() { ListHeaders(s.Source) }
 
 func (s *rooted) Next() (*Message, error) {
 	m, err := s.Source.Next()

@@ -45,6 +45,7 @@ type walker struct {
 	childDir bool
 	found    int // messages returned so far
 	expected []FolderCount
+	headers  bool // ListHeaders: passed on to every child
 	// Ignored counts metadata files skipped without a Problem.
 	Ignored int
 }
@@ -52,6 +53,14 @@ type walker struct {
 // Expected gathers what the sources inside the folder expected, with
 // their folder paths below the walk root.
 func (w *walker) Expected() []FolderCount { return w.expected }
+
+// ListHeaders passes the request on to the sources inside the folder.
+func (w *walker) ListHeaders() {
+	w.headers = true
+	if w.child != nil {
+		ListHeaders(w.child)
+	}
+}
 
 func (w *walker) Close() error {
 	if w.child != nil {
@@ -141,6 +150,9 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 				return &Problem{Path: rel, Offset: -1, Err: err}
 			}
 			w.child, w.childRel, w.childDir = src, rel, true
+			if w.headers {
+				ListHeaders(src)
+			}
 			return nil
 		}
 		entries, err := fs.ReadDir(w.fsys, rel)
@@ -189,6 +201,9 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 		return &Problem{Path: rel, Offset: -1, Err: err}
 	}
 	w.child, w.childRel, w.childDir = &closeWith{Source: src, c: file}, rel, false
+	if w.headers {
+		ListHeaders(src)
+	}
 	return nil
 }
 
@@ -225,6 +240,8 @@ type closeWith struct {
 }
 
 func (s *closeWith) Expected() []FolderCount { return ExpectedOf(s.Source) }
+
+func (s *closeWith) ListHeaders() { ListHeaders(s.Source) }
 
 func (s *closeWith) Close() error {
 	err := s.Source.Close()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +72,9 @@ func runLs(stdout, stderr io.Writer, inputs []string, asJSON bool) error {
 			failed++
 			continue
 		}
+		// a PST lists its items from their properties, without reading
+		// or converting their bodies and attachments
+		formats.ListHeaders(src)
 		n := 0
 		for {
 			m, err := src.Next()
@@ -125,8 +129,11 @@ func listEntry(input string, m *formats.Message) lsEntry {
 		State: m.State, Size: m.Size, Method: m.Method, Chain: m.Chain,
 		Locator: m.Chain.String(), Warnings: append([]string{}, m.Warnings...), Attrs: m.Attrs,
 	}
-	rc, err := m.Open()
-	if err != nil {
+	var rc io.ReadCloser
+	var err error
+	if m.Header != nil {
+		rc = io.NopCloser(bytes.NewReader(m.Header))
+	} else if rc, err = m.Open(); err != nil {
 		e.Warnings = append(e.Warnings, "cannot read message: "+err.Error())
 		return e
 	}

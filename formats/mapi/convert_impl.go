@@ -184,6 +184,23 @@ func writeChildren(mw *message.Writer, p *part) error {
 
 // --- headers ---
 
+// Headers returns the header block Convert would write for m (the fields
+// and the blank line that ends them), without reading or converting its
+// bodies and attachments: for listings. A message read without its
+// recipient table gets its To from PidTagDisplayTo.
+func Headers(m *Message) []byte {
+	c := &conv{rep: &Report{}}
+	var b bytes.Buffer
+	for _, f := range c.headers(m) {
+		b.WriteString(f[0])
+		b.WriteString(": ")
+		b.WriteString(f[1])
+		b.WriteString("\r\n")
+	}
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
 // headers returns the message's header fields: the transport headers
 // Outlook kept, when they are sound, else fields built from properties.
 func (c *conv) headers(m *Message) [][2]string {

@@ -34,6 +34,68 @@ func (f *File) MessageAt(e ndb.NodeEntry) (*mapi.Message, error) {
 	return f.message(blocks, subs, 0, 0, fmt.Sprintf("message %v", e.NID))
 }
 
+// MessageHeader reads what a message's header needs: its property context
+// without the bodies (PidTagBody, PidTagHtml, PidTagRtfCompressed), which
+// are not read, and its recipient table; no attachment. mapi.Headers
+// makes the header from it.
+func (f *File) MessageHeader(e ndb.NodeEntry) (*mapi.Message, error) {
+	blocks, subs, err := f.entryData(e)
+	if err != nil {
+		return nil, fmt.Errorf("message %v: %w", e.NID, err)
+	}
+	pc, err := ltp.ReadPCExcept(blocks, subs, func(t mapi.Tag) bool {
+		switch t.ID() {
+		case mapi.PidTagBody, mapi.PidTagHtml, mapi.PidTagRtfCompressed:
+			return true
+		}
+		return false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("message %v: property context: %w", e.NID, err)
+	}
+	m := &mapi.Message{Props: *pc.Props}
+	warn := func(format string, args ...any) {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("message %v: ", e.NID)+fmt.Sprintf(format, args...))
+	}
+	for _, w := range pc.Warnings {
+		warn("%s", w)
+	}
+	cp := mapi.ChooseCodePage(&m.Props, 0, nil)
+	m.Props.CodePage = cp.CodePage
+	m.Props.ShareNamed(f.named, f.namedIndex)
+	f.recipients(m, subs, cp.CodePage, warn)
+	return m, nil
+}
+
+// recipients reads a message's recipient table into m.Recipients.
+func (f *File) recipients(m *mapi.Message, subs *subnodes, codePage int, warn func(string, ...any)) {
+	if _, ok := subs.entry(ndb.NIDRecipientTable); !ok {
+		return
+	}
+	t, err := f.subTable(subs, ndb.NIDRecipientTable)
+	if err != nil {
+		warn("recipient table: %v", err)
+		return
+	}
+	for _, w := range t.Warnings {
+		warn("recipient table: %s", w)
+	}
+	for i := 0; i < t.Rows(); i++ {
+		row, err := t.RowDetailed(i)
+		if err != nil {
+			warn("recipient %d: %v", i, err)
+			continue
+		}
+		for _, w := range row.Warnings {
+			warn("recipient %d: %s", i, w)
+		}
+		r := row.Props
+		r.CodePage = codePage
+		r.ShareNamed(f.named, f.namedIndex)
+		m.Recipients = append(m.Recipients, r)
+	}
+}
+
 // message reads a message from its property context blocks and subnodes.
 func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, where string) (*mapi.Message, error) {
 	pc, err := ltp.ReadPCWarnings(blocks, subs)
@@ -54,30 +116,7 @@ func (f *File) message(blocks [][]byte, subs *subnodes, depth, parentCP int, whe
 	m.Props.CodePage = cp.CodePage
 	m.Props.ShareNamed(f.named, f.namedIndex)
 
-	// recipients
-	if _, ok := subs.entry(ndb.NIDRecipientTable); ok {
-		if t, err := f.subTable(subs, ndb.NIDRecipientTable); err != nil {
-			warn("recipient table: %v", err)
-		} else {
-			for _, w := range t.Warnings {
-				warn("recipient table: %s", w)
-			}
-			for i := 0; i < t.Rows(); i++ {
-				row, err := t.RowDetailed(i)
-				if err != nil {
-					warn("recipient %d: %v", i, err)
-					continue
-				}
-				for _, w := range row.Warnings {
-					warn("recipient %d: %s", i, w)
-				}
-				r := row.Props
-				r.CodePage = cp.CodePage
-				r.ShareNamed(f.named, f.namedIndex)
-				m.Recipients = append(m.Recipients, r)
-			}
-		}
-	}
+	f.recipients(m, subs, cp.CodePage, warn)
 
 	// attachments
 	if _, ok := subs.entry(ndb.NIDAttachmentTable); ok {

@@ -123,7 +123,16 @@ type source struct {
 	// goroutines (at most maxAhead of them), and problems
 	ahead []ahead
 	eof   bool // the reading is done
+	// headers: ListHeaders was called; items are read as far as their
+	// header needs (the property context without the bodies) and
+	// converted only when opened
+	headers bool
 }
+
+// ListHeaders makes Next hand out items with their Header set from the
+// property context alone: no body, recipient table or attachment is read
+// until the item is opened (formats.HeaderLister).
+func (s *source) ListHeaders() { s.headers = true }
 
 // ahead is one item or problem read ahead of Next.
 type ahead struct {
@@ -282,7 +291,7 @@ func (s *source) folderName(nid ndb.NID) string {
 func (s *source) orphan(e ndb.NodeEntry) *job {
 	s.seen[e.NID] = true
 	fo := &Folder{NID: e.Parent, Path: []string{"Recovered", s.folderName(e.Parent)}}
-	return s.build(e.NID, fo, func() (*mapi.Message, error) { return s.f.Message(e.NID) }, func(m *formats.Message) {
+	return s.build(e.NID, fo, func() (ndb.NodeEntry, error) { return e, nil }, func(m *formats.Message) {
 		s.orphanDone(m, e)
 	})
 }
@@ -302,7 +311,7 @@ func (s *source) orphanDone(m *formats.Message, e ndb.NodeEntry) {
 // Recovered/<the folder its entry names as parent>, state deleted.
 func (s *source) deletedItem(d ndb.DeletedNode) *job {
 	fo := &Folder{NID: d.Parent, Path: []string{"Recovered", s.folderName(d.Parent)}}
-	return s.build(d.NID, fo, func() (*mapi.Message, error) { return s.f.MessageAt(d.NodeEntry) }, func(m *formats.Message) {
+	return s.build(d.NID, fo, func() (ndb.NodeEntry, error) { return d.NodeEntry, nil }, func(m *formats.Message) {
 		s.deletedDone(m, d)
 	})
 }
@@ -340,7 +349,7 @@ func (s *source) deletedDone(m *formats.Message, d ndb.DeletedNode) {
 func (s *source) unindexed(u UnindexedItem) *job {
 	b := u.Block
 	fo := &Folder{Path: []string{"Recovered", "unknown folder"}}
-	return s.build(0, fo, func() (*mapi.Message, error) { return s.f.MessageAt(ndb.NodeEntry{Data: b.BID}) }, func(m *formats.Message) {
+	return s.build(0, fo, func() (ndb.NodeEntry, error) { return ndb.NodeEntry{Data: b.BID}, nil }, func(m *formats.Message) {
 		unindexedDone(m, b)
 	})
 }
@@ -361,7 +370,7 @@ func unindexedDone(m *formats.Message, b ndb.ScannedBlock) {
 
 // message makes the formats.Message of one item of the current folder.
 func (s *source) message(nid ndb.NID) *job {
-	return s.build(nid, s.cur, func() (*mapi.Message, error) { return s.f.Message(nid) }, nil)
+	return s.build(nid, s.cur, func() (ndb.NodeEntry, error) { return s.f.db.Node(nid) }, nil)
 }
 
 // job is one item read and being converted to MIME.
@@ -369,6 +378,10 @@ type job struct {
 	m     *formats.Message
 	nid   ndb.NID
 	item  *mapi.Message
+	// header: the item was read for its header only; open reads and
+	// converts the whole of it
+	header bool
+	open   func() (io.ReadCloser, error)
 	err   error    // reading it
 	warns []string // of the node database and the file, raised while reading it
 	post  func(*formats.Message)
@@ -379,10 +392,11 @@ type job struct {
 	cerr error
 }
 
-// build reads one item, on the caller's goroutine, and starts its
-// conversion on a goroutine of its own; finish makes its formats.Message
-// (post, if not nil, completes it).
-func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, error), post func(*formats.Message)) *job {
+// build reads one item (its node entry from entry), on the caller's
+// goroutine, and starts its conversion on a goroutine of its own; finish
+// makes its formats.Message (post, if not nil, completes it). In header
+// mode only the item's header is read.
+func (s *source) build(nid ndb.NID, fo *Folder, entry func() (ndb.NodeEntry, error), post func(*formats.Message)) *job {
 	m := &formats.Message{
 		Size:   -1,
 		Folder: append([]string{s.top}, fo.Path...),
@@ -403,13 +417,39 @@ func (s *source) build(nid ndb.NID, fo *Folder, read func() (*mapi.Message, erro
 	}
 	mark := s.f.db.WarningMark()
 	fmark := len(s.f.warnings)
-	item, err := read()
+	var item *mapi.Message
+	e, err := entry()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("message %v: %w", nid, err)
+	case s.headers:
+		item, err = s.f.MessageHeader(e)
+	default:
+		item, err = s.f.MessageAt(e)
+	}
 	j := &job{m: m, nid: nid, item: item, err: err, post: post, done: make(chan struct{})}
 	j.warns = append(j.warns, s.f.db.WarningsSince(mark)...)
 	if fmark <= len(s.f.warnings) {
 		j.warns = append(j.warns, s.f.warnings[fmark:]...)
 	}
 	if err != nil {
+		close(j.done)
+		return j
+	}
+	if s.headers {
+		j.header = true
+		j.open = func() (io.ReadCloser, error) {
+			// the whole item, when asked: read and converted now
+			full, err := s.f.MessageAt(e)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			if _, err := mapi.Convert(&buf, full, mapi.Options{MaxDepth: MaxDepth}); err != nil {
+				return nil, err
+			}
+			return io.NopCloser(&buf), nil
+		}
 		close(j.done)
 		return j
 	}
@@ -444,13 +484,20 @@ func (j *job) finish() *formats.Message {
 	if damaged {
 		m.State = formats.Partial
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		m.State = formats.Partial
 		m.Warnf("item unreadable: %v", err)
 		data = placeholder(nid, err)
+	case j.header:
+		m.Header = mapi.Headers(item)
+		m.Size = -1
+		m.Open = j.open
 	}
-	m.Size = int64(len(data))
-	m.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	if m.Open == nil {
+		m.Size = int64(len(data))
+		m.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	}
 	if j.post != nil {
 		j.post(m)
 	}

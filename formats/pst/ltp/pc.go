@@ -49,7 +49,18 @@ func ReadPCDetailed(blocks [][]byte, r Reader) (*PC, error) {
 	return readPCBlocks(blocks, r, true)
 }
 
+// ReadPCExcept is ReadPCWarnings that leaves out the properties skip
+// names, without reading them: a listing skips the bodies, which are the
+// large values kept in subnodes.
+func ReadPCExcept(blocks [][]byte, r Reader, skip func(mapi.Tag) bool) (*PC, error) {
+	return readPCBlocksExcept(blocks, r, false, skip)
+}
+
 func readPCBlocks(blocks [][]byte, r Reader, origins bool) (*PC, error) {
+	return readPCBlocksExcept(blocks, r, origins, nil)
+}
+
+func readPCBlocksExcept(blocks [][]byte, r Reader, origins bool, skip func(mapi.Tag) bool) (*PC, error) {
 	h, err := NewHeap(blocks)
 	if err != nil {
 		return nil, err
@@ -57,10 +68,10 @@ func readPCBlocks(blocks [][]byte, r Reader, origins bool) (*PC, error) {
 	if h.ClientSig() != SigPC {
 		return nil, formatErr("HNHDR", "bClientSig 0x%02X: not a property context (0xBC)", h.ClientSig())
 	}
-	return readPC(h, r, origins)
+	return readPC(h, r, origins, skip)
 }
 
-func readPC(h *Heap, r Reader, origins bool) (*PC, error) {
+func readPC(h *Heap, r Reader, origins bool, skip func(mapi.Tag) bool) (*PC, error) {
 	t, err := h.BTH(h.UserRoot())
 	if err != nil {
 		return nil, fmt.Errorf("ltp: property context: %w", err)
@@ -84,6 +95,9 @@ func readPC(h *Heap, r Reader, origins bool) (*PC, error) {
 		typ := mapi.PropType(binary.LittleEndian.Uint16(data))
 		hnid := binary.LittleEndian.Uint32(data[2:])
 		tag := mapi.NewTag(id, typ)
+		if skip != nil && skip(tag) {
+			return true
+		}
 		raw, o, err := pcValue(h, r, typ, hnid, data[2:6])
 		if err != nil {
 			warn("property %v (HNID 0x%X): %v", tag, hnid, err)
