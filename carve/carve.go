@@ -183,6 +183,9 @@ func (s *scanner) scanChunk(cs, ce int64) []item {
 // small, since each head is somewhere else in the image.
 const headWindow = 256<<10 + 2*backKeep
 
+// mergeGrain is the least the merger's window reads when it moves.
+const mergeGrain = 32 << 10
+
 // maxAllHeads bounds the fragment candidates kept for the whole image.
 const maxAllHeads = 1 << 20
 
@@ -193,6 +196,9 @@ const maxAllHeads = 1 << 20
 func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 	ms := newScanner(c.r, c.lo, c.hi, &c.opt, capacity)
 	ms.noHeads = true
+	// the merger reads stretches between chunks and, for reassembly,
+	// scattered fragment candidates: a little at a time
+	ms.v.grain = mergeGrain
 	pos := c.lo
 	var held []item
 	var heads []int64
@@ -281,6 +287,7 @@ func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 	// heads are looked at in many places: through a small window
 	hs := newScanner(c.r, c.lo, c.hi, &c.opt, headWindow)
 	hs.noHeads = true
+	hs.v.grain = mergeGrain
 	for _, it := range c.reassemble(hs, held, heads) {
 		if !send(event{it: it}) {
 			return

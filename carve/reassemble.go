@@ -326,7 +326,7 @@ func isLastB64(next []byte) bool {
 func indexIn(ms *scanner, from, to int64, pat []byte) int64 {
 	const step = 1 << 20
 	for p := from; p < to; {
-		b := ms.v.at(p, step)
+		b := ms.v.at(p, int(min(step, to-p)))
 		b = b[:min(int64(len(b)), to-p)]
 		if i := bytes.Index(b, pat); i >= 0 {
 			return p + int64(i)

@@ -556,9 +556,11 @@ func (s *scanner) mboxRun(from int64) item {
 // cut and a message or a container starts. Used for containers whose
 // reader does the splitting.
 func (s *scanner) runEnd(start, floor int64) (int64, string) {
-	const step = 1 << 20
+	// most runs end within a few KiB: the first look is short, each next
+	// one twice as long, up to 1 MiB
+	step := 16 << 10
 	p := start
-	for p < s.hi {
+	for ; p < s.hi; step = min(2*step, 1<<20) {
 		b := s.v.at(p, step)
 		n := min(len(b), step)
 		lim := n

@@ -23,6 +23,11 @@ type view struct {
 	// bad records ranges that could not be read (filled with zeros, which
 	// the scanner takes for junk); the owner drains it.
 	bad []badRange
+	// grain, when set, is the least a move of the window reads (what
+	// at asks for, if more); 0 reads the whole window. A view that jumps
+	// between scattered places (the merger's, looking at fragment
+	// candidates) reads little at each.
+	grain int
 }
 
 type badRange struct {
@@ -47,7 +52,8 @@ func (v *view) at(p int64, need int) []byte {
 	if p >= v.off && p <= end && (end-p >= int64(need) || end == v.hi) {
 		return v.buf[p-v.off:]
 	}
-	v.fill(max(v.lo, p-backKeep))
+	start := max(v.lo, p-backKeep)
+	v.fill(start, int(p-start)+need)
 	return v.buf[p-v.off:]
 }
 
@@ -98,9 +104,13 @@ func (v *view) byteAt(p int64) byte {
 	return b[0]
 }
 
-// fill loads the window from start, keeping what it already holds of it.
-func (v *view) fill(start int64) {
+// fill loads the window from start, keeping what it already holds of it:
+// the whole window, or with a grain at least need bytes.
+func (v *view) fill(start int64, need int) {
 	want := min(int64(cap(v.buf)), v.hi-start)
+	if v.grain > 0 {
+		want = min(want, int64(max(v.grain, need)))
+	}
 	end := v.off + int64(len(v.buf))
 	keep := 0
 	if start >= v.off && start < end {
