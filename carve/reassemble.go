@@ -221,7 +221,10 @@ func (c *Carver) headBytes(ms *scanner, h int64) []byte {
 	if b, ok := c.heads[h]; ok {
 		return b
 	}
-	b := append([]byte(nil), ms.v.peek(h, headPeek)...)
+	// through the window, which reads a little around h: candidates lie
+	// close together, and those tried next are often in what it holds
+	w := ms.v.at(h, headPeek)
+	b := append([]byte(nil), w[:min(len(w), headPeek)]...)
 	if len(c.headOrder) >= headCache {
 		delete(c.heads, c.headOrder[0])
 		c.headOrder = c.headOrder[1:]
