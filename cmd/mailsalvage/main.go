@@ -82,10 +82,10 @@ file, and provenance.jsonl ties each one to the exact bytes it came from.`,
 // softMemoryLimit keeps the garbage collector from letting the heap grow
 // to twice what is live: recover holds little (a pipeline of a few
 // messages and an index of ~130 bytes per message), so for mailbox files
-// its memory stays nearly flat however large the input. A PST is the
-// exception today: the recovery scan keeps ~88 bytes per block of the
-// file (about 140 MB for an 800 MB PST of small items), past this limit
-// for PSTs over ~1 GB. GOMEMLIMIT overrides it.
+// its memory stays nearly flat however large the input. A damaged PST is
+// the exception: rebuilding its B-trees keeps ~60 bytes per block of the
+// file (about 50 MB for a 1 GB PST of small items; a sound PST keeps a
+// few MB). GOMEMLIMIT overrides it.
 const softMemoryLimit = 160 << 20
 
 func main() {

@@ -18,7 +18,7 @@ func TestRecoveredBBTCompact(t *testing.T) {
 		if err := openBytes(t, b).WalkBlocks(func(e BlockEntry) bool { want = append(want, e); return true }); err != nil {
 			t.Fatal(err)
 		}
-		f, err := OpenRecovered(bytes.NewReader(b), int64(len(b)))
+		f, err := OpenRecoveredOptions(bytes.NewReader(b), int64(len(b)), ScanOptions{general: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,9 @@ func TestRecoveredBBTCompact(t *testing.T) {
 
 // TestRecoveredBBTCorrected: a BBT entry whose offset or size no sound
 // trailer confirms is replaced by the copy the scan found, with a
-// warning, and kept apart from the compact entries.
+// warning, and kept apart from the compact entries. (The way of damaged
+// files: a BBT page whose CRC matches, as here, is taken at its word by
+// the way of sound files.)
 func TestRecoveredBBTCorrected(t *testing.T) {
 	b0, _ := buildSynth(t, synthStore(40, 0, false))
 	of := openBytes(t, b0)
@@ -88,7 +90,7 @@ func TestRecoveredBBTCorrected(t *testing.T) {
 			// the page stays sound: its CRC is made anew
 			pt := page[lay.pageSize-16:]
 			binary.LittleEndian.PutUint32(pt[4:], CRC(page[:lay.pageCRCLen]))
-			f, err := OpenRecovered(bytes.NewReader(b), int64(len(b)))
+			f, err := OpenRecoveredOptions(bytes.NewReader(b), int64(len(b)), ScanOptions{general: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -72,7 +72,7 @@ func (f *File) lookup(root BRef, ptype uint8, key uint64, match func(p *BTPage, 
 // Node looks a NID up in the NBT (the rebuilt one in a File from
 // OpenRecovered).
 func (f *File) Node(nid NID) (NodeEntry, error) {
-	if f.rec != nil {
+	if f.rec != nil && !f.rec.sound {
 		if e, ok := f.rec.node(nid); ok {
 			return e, nil
 		}
@@ -91,12 +91,21 @@ func (f *File) Node(nid NID) (NodeEntry, error) {
 // which).
 func (f *File) Block(bid BID) (BlockEntry, error) {
 	key := bid.Key()
+	if f.rec != nil && f.rec.sound && f.rec.inBBT.has(bid) {
+		return f.treeBlock(bid)
+	}
 	if f.rec != nil {
 		if e, _, ok := f.rec.block(key); ok {
 			return e, nil
 		}
 		return BlockEntry{}, &FormatError{Offset: -1, Structure: "BBT (rebuilt)", Msg: fmt.Sprintf("0x%X is not in the BBT and no block with a sound trailer has it", uint64(key)), Err: ErrNotFound}
 	}
+	return f.treeBlock(bid)
+}
+
+// treeBlock looks a BID up in the header's BBT.
+func (f *File) treeBlock(bid BID) (BlockEntry, error) {
+	key := bid.Key()
 	p, i, err := f.lookup(f.hdr.BBTRoot, PTypeBBT, uint64(key), func(p *BTPage, i int) bool { return p.Block(i).BID.Key() == key })
 	if err != nil {
 		return BlockEntry{}, err
@@ -165,7 +174,7 @@ func (f *File) walk(root BRef, ptype uint8, pageFn func(*BTPage) bool, fn func(p
 // for an unreadable root page. A File from OpenRecovered walks its
 // rebuilt NBT.
 func (f *File) WalkNodes(fn func(NodeEntry) bool) error {
-	if f.rec != nil {
+	if f.rec != nil && !f.rec.sound {
 		for _, n := range f.rec.nodes {
 			if !fn(n.NodeEntry) {
 				break
@@ -180,7 +189,7 @@ func (f *File) WalkNodes(fn func(NodeEntry) bool) error {
 // returns false, like WalkNodes. A File from OpenRecovered walks its
 // rebuilt BBT (not the freed blocks Block also finds).
 func (f *File) WalkBlocks(fn func(BlockEntry) bool) error {
-	if f.rec != nil {
+	if f.rec != nil && !f.rec.sound {
 		t := &f.rec.blocks
 		for _, b := range t.list {
 			if !fn(t.entry(b)) {

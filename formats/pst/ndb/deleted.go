@@ -118,7 +118,8 @@ func (f *File) findDeleted(rc *recovery) {
 			continue
 		}
 		seen[k] = true
-		cur, isLive := rc.node(sn.NID)
+		cur, err := f.Node(sn.NID)
+		isLive := err == nil
 		if isLive && cur.Data.Key() == sn.Data.Key() && cur.Subnodes.Key() == sn.Subnodes.Key() {
 			continue
 		}
@@ -136,7 +137,11 @@ func (f *File) findDeleted(rc *recovery) {
 			OlderVersion: isLive,
 			SubnodesOK:   sn.Subnodes == 0 || f.quietSubnodes(sn.Subnodes),
 		}
-		_, d.DataLive = rc.blocks.find(sn.Data.Key())
+		if rc.sound {
+			d.DataLive = rc.inBBT.has(sn.Data)
+		} else {
+			_, d.DataLive = rc.blocks.find(sn.Data.Key())
+		}
 		if c.live {
 			d.How = DeadSlot
 		}

@@ -50,9 +50,13 @@
 // WarningsSince give the warnings one read raised, repeats included, for
 // a reader that reports damage per item.
 //
-// Recovery (OpenRecovered) reads the whole file once and keeps a compact
-// entry per page and block found; memory grows with the number of blocks
-// (some 60 bytes each, with the rebuilt BBT), not their size. Not done: rebuilding the
+// Recovery (OpenRecovered) reads the whole file once. A file whose header
+// and B-trees are sound is read through its own trees, and the scan keeps
+// only what they do not list (freed blocks, dead node entries): memory
+// grows with the file's freed space, and a bit per BID (sound.go). A
+// damaged file gets its trees rebuilt from a compact entry per page and
+// block found: memory grows with the number of blocks (some 60 bytes
+// each), not their size. Not done: rebuilding the
 // allocation maps, the density list or the header itself, and telling an
 // OST 2013 whose header is gone from its first 64 KiB (it has no page
 // there; Scan still finds its structures when asked).

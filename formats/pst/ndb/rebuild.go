@@ -103,6 +103,11 @@ type recovery struct {
 	idx      *Index
 	nodes    []recNode // by NID
 	blocks   blockTable
+	// sound: the header's trees are sound and used as they are (sound.go);
+	// nodes and blocks are empty, idx holds only what the trees do not
+	// list, inBBT the BBT's BIDs
+	sound bool
+	inBBT bidSet
 	liveLeaf map[int64]bool
 	deleted  []DeletedNode
 	report   Recovery
@@ -190,6 +195,12 @@ func OpenRecoveredOptions(r io.ReaderAt, size int64, opt ScanOptions) (*File, er
 		rc.idx = idx
 		rc.report.HeaderRebuilt = true
 	} else {
+		if ok, err := f.openSound(r, size, opt, rc); ok {
+			if err != nil {
+				return nil, err
+			}
+			return f, nil
+		}
 		opt.Version = f.hdr.Version
 		idx, err := Scan(r, size, opt)
 		if err != nil {
@@ -286,15 +297,19 @@ func (f *File) ScanIndex() *Index {
 // DeletedNodes), or "" when the file has no such node. A File from Open
 // answers OriginBTree for the nodes its NBT has.
 func (f *File) Origin(nid NID) Origin {
-	if f.rec == nil {
+	switch {
+	case f.rec == nil || f.rec.sound:
 		if _, err := f.Node(nid); err == nil {
 			return OriginBTree
 		}
-		return ""
-	}
-	i := sort.Search(len(f.rec.nodes), func(i int) bool { return f.rec.nodes[i].NID >= nid })
-	if i < len(f.rec.nodes) && f.rec.nodes[i].NID == nid {
-		return f.rec.nodes[i].origin()
+		if f.rec == nil {
+			return ""
+		}
+	default:
+		i := sort.Search(len(f.rec.nodes), func(i int) bool { return f.rec.nodes[i].NID >= nid })
+		if i < len(f.rec.nodes) && f.rec.nodes[i].NID == nid {
+			return f.rec.nodes[i].origin()
+		}
 	}
 	j := sort.Search(len(f.rec.deleted), func(i int) bool { return f.rec.deleted[i].NID >= nid })
 	if j < len(f.rec.deleted) && f.rec.deleted[j].NID == nid {
@@ -311,6 +326,11 @@ func (f *File) BlockOrigin(bid BID) Origin {
 			return OriginBTree
 		}
 		return ""
+	}
+	if f.rec.sound && f.rec.inBBT.has(bid) {
+		if _, err := f.treeBlock(bid); err == nil {
+			return OriginBTree
+		}
 	}
 	_, o, _ := f.rec.block(bid.Key())
 	return o
@@ -398,13 +418,25 @@ type liveTree struct {
 	sound []KeyRange // [first, last] key of each sound leaf page reached
 	nodes []recNode
 	blks  []recBlock
+	// count mode (a sound file's check): entries counted, not kept; the
+	// BBT's BIDs set in rc.inBBT
+	count      bool
+	entries    int
+	disordered bool // a branch page's keys out of order
+	tooMany    bool // a BID past what rc.inBBT may hold
 }
 
 // walkLive walks a tree from its root, keeping every leaf entry it reaches
 // and the key ranges it cannot give.
 func (f *File) walkLive(root BRef, ptype uint8, rc *recovery) *liveTree {
-	lt := &liveTree{ptype: ptype}
-	if ptype == PTypeBBT {
+	return f.walkTree(root, ptype, rc, false)
+}
+
+// walkTree is walkLive; with count set it keeps no entries but counts
+// them and sets the BBT's in rc.inBBT.
+func (f *File) walkTree(root BRef, ptype uint8, rc *recovery, count bool) *liveTree {
+	lt := &liveTree{ptype: ptype, count: count}
+	if ptype == PTypeBBT && !count {
 		// about one entry a scanned block: sized at once, since growing
 		// it by appending would take twice its memory for a large file
 		lt.blks = make([]recBlock, 0, len(rc.idx.Blocks))
@@ -447,7 +479,13 @@ func (f *File) walkLive(root BRef, ptype uint8, rc *recovery) *liveTree {
 		damaged := !p.CRCOK || !p.SigOK
 		if p.Level == 0 {
 			rc.liveLeaf[off] = true
-			for i := 0; i < p.Count; i++ {
+			for i := 0; i < p.Count && lt.count; i++ {
+				lt.entries++
+				if ptype == PTypeBBT && !rc.inBBT.set(p.Block(i).BID) {
+					lt.tooMany = true
+				}
+			}
+			for i := 0; i < p.Count && !lt.count; i++ {
 				if ptype == PTypeNBT {
 					lt.nodes = append(lt.nodes, recNode{NodeEntry: p.Node(i)})
 				} else {
@@ -468,6 +506,7 @@ func (f *File) walkLive(root BRef, ptype uint8, rc *recovery) *liveTree {
 		for i := 1; i < p.Count; i++ {
 			if p.key(i) <= p.key(i-1) {
 				ordered = false
+				lt.disordered = true
 			}
 		}
 		for i := 0; i < p.Count; i++ {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,21 @@ func TestRecoverCorpus(t *testing.T) {
 					break
 				}
 			}
-			idx := rf.ScanIndex()
+			// the scan of a sound file keeps only what the trees do not
+			// list; the whole scan must find everything they list
+			if !rf.rec.sound {
+				t.Errorf("a sound file not read as one")
+			}
+			for _, b := range rf.ScanIndex().Blocks {
+				if _, err := f.Block(b.BID); err == nil {
+					t.Errorf("block %v kept by the scan, though the BBT lists it", b.BID)
+				}
+			}
+			checkSoundSameAsGeneral(t, data, rf)
+			idx, err := Scan(bytes.NewReader(data), int64(len(data)), ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			used := 0
 			for _, e := range ob {
 				if got, err := rf.Block(e.BID); err != nil || got != e {
@@ -128,5 +143,46 @@ func TestRecoverCorpus(t *testing.T) {
 			t.Logf("%s: %d nodes, %d blocks (%d in allocated space), scan: %d pages, %d map pages, %d blocks, %d shadowed; %d free blocks, %d deleted nodes",
 				f.Header().Version, len(on), len(ob), used, rep.Pages, rep.MapPages, rep.Blocks, rep.Shadowed, rep.FreeBlocks, rep.DeletedNodes)
 		})
+	}
+}
+
+// checkSoundSameAsGeneral: a sound file read the bounded way finds the
+// deleted nodes, freed blocks and block entries that rebuilding its trees
+// finds.
+func checkSoundSameAsGeneral(t *testing.T, data []byte, rf *File) {
+	t.Helper()
+	gf, err := OpenRecoveredOptions(bytes.NewReader(data), int64(len(data)), ScanOptions{general: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gf.rec.sound {
+		t.Fatal("general way not taken")
+	}
+	rs, gs := rf.Recovery(), gf.Recovery()
+	if rs.FreeBlocks != gs.FreeBlocks || rs.DeletedNodes != gs.DeletedNodes || rs.Blocks != gs.Blocks || rs.Pages < gs.Pages ||
+		rs.NodesFromBTree != gs.NodesFromBTree || rs.BlocksFromBTree != gs.BlocksFromBTree || rs.MapPages != gs.MapPages {
+		t.Errorf("sound way %+v\ngeneral way %+v", rs, gs)
+	}
+	rd, gd := rf.DeletedNodes(), gf.DeletedNodes()
+	if !slices.Equal(rd, gd) {
+		t.Errorf("deleted nodes differ: %d vs %d", len(rd), len(gd))
+	}
+	for _, d := range gd {
+		for _, bid := range []BID{d.Data, d.Subnodes} {
+			if bid == 0 {
+				continue
+			}
+			a, aerr := rf.Block(bid)
+			b, berr := gf.Block(bid)
+			if a != b || (aerr == nil) != (berr == nil) || rf.BlockOrigin(bid) != gf.BlockOrigin(bid) {
+				t.Errorf("Block(%v): sound %+v %v (%s), general %+v %v (%s)", bid, a, aerr, rf.BlockOrigin(bid), b, berr, gf.BlockOrigin(bid))
+			}
+		}
+		if rf.Origin(d.NID) != gf.Origin(d.NID) {
+			t.Errorf("Origin(%v): %s vs %s", d.NID, rf.Origin(d.NID), gf.Origin(d.NID))
+		}
+	}
+	if w, g := rf.Warnings(), gf.Warnings(); !slices.Equal(w, g) {
+		t.Errorf("warnings: sound %q, general %q", w, g)
 	}
 }

@@ -41,6 +41,10 @@ type ScanOptions struct {
 	// scanned so far and the total (from the scanning goroutines, at most
 	// one call at a time).
 	Progress func(done, total int64)
+
+	// general makes OpenRecovered rebuild the trees of a sound file too
+	// (tests compare the two ways)
+	general bool
 }
 
 // Alloc is what the allocation map says about the bytes of a structure.
@@ -154,6 +158,9 @@ type Index struct {
 	lay    layout
 	byBID  []int32 // Blocks indices sorted by BID key, then offset
 	byPage map[int64]int32
+	found  int // blocks with sound trailers found, in Blocks or not
+	// B-tree pages found, in Pages or not
+	pagesFound int
 }
 
 // Scan walks the whole file once, at every page-aligned offset for pages
@@ -162,8 +169,15 @@ type Index struct {
 // compact entries. Errors: ErrNotPST when neither the header nor the
 // structures say what the file is; read errors other than io.EOF.
 func Scan(r io.ReaderAt, size int64, opt ScanOptions) (*Index, error) {
+	idx, _, err := scan(r, size, opt, nil)
+	return idx, err
+}
+
+// scan is Scan, keeping what flt lets through (everything when nil); it
+// also returns how many blocks with sound trailers it found, kept or not.
+func scan(r io.ReaderAt, size int64, opt ScanOptions, flt *scanFilter) (*Index, int, error) {
 	if size < 0 {
-		return nil, fmt.Errorf("ndb: negative size %d", size)
+		return nil, 0, fmt.Errorf("ndb: negative size %d", size)
 	}
 	v := opt.Version
 	trusted := true
@@ -187,21 +201,21 @@ func Scan(r io.ReaderAt, size int64, opt ScanOptions) (*Index, error) {
 	if v == 0 {
 		v = detectVersion(r, size)
 		if v == 0 {
-			return nil, fmt.Errorf("%w: header unreadable and no page or block of any PST/OST variant found", ErrNotPST)
+			return nil, 0, fmt.Errorf("%w: header unreadable and no page or block of any PST/OST variant found", ErrNotPST)
 		}
 	}
 	lay, ok := layouts[v]
 	if !ok {
-		return nil, fmt.Errorf("ndb: unknown version %d", v)
+		return nil, 0, fmt.Errorf("ndb: unknown version %d", v)
 	}
-	idx, err := scanRange(r, size, 0, size, lay, lim, opt)
+	idx, err := scanRange(r, size, 0, size, lay, lim, opt, flt)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	idx.Version = v
 	idx.AMapTrusted = trusted
 	idx.classify(r)
-	return idx, nil
+	return idx, idx.found, nil
 }
 
 // readHeader reads and parses the file header.
@@ -228,7 +242,7 @@ const detectSample = 32 << 20
 func detectVersion(r io.ReaderAt, size int64) Version {
 	best, bestScore := Version(0), 0
 	for _, v := range []Version{Unicode, ANSI, OST2013} {
-		idx, err := scanRange(r, size, 0, min(size, detectSample), layouts[v], idLimits{1 << 32, 1 << 32}, ScanOptions{})
+		idx, err := scanRange(r, size, 0, min(size, detectSample), layouts[v], idLimits{1 << 32, 1 << 32}, ScanOptions{}, nil)
 		if err != nil {
 			continue
 		}
@@ -254,6 +268,8 @@ type chunkResult struct {
 	blocks      []ScannedBlock
 	nodes       []ScannedNode // Page holds the page's offset until merged
 	pageOff     []int64
+	found       int // blocks with sound trailers, kept or not
+	pagesFound  int // B-tree pages, kept or not
 	err         error
 }
 
@@ -264,7 +280,7 @@ type chunkResult struct {
 type idLimits struct{ block, page BID }
 
 // scanRange scans [from, to) of the file (from a multiple of scanChunk).
-func scanRange(r io.ReaderAt, size, from, to int64, lay layout, lim idLimits, opt ScanOptions) (*Index, error) {
+func scanRange(r io.ReaderAt, size, from, to int64, lay layout, lim idLimits, opt ScanOptions, flt *scanFilter) (*Index, error) {
 	idx := &Index{Size: size, lay: lay}
 	nChunks := int((to - from + scanChunk - 1) / scanChunk)
 	results := make([]chunkResult, nChunks)
@@ -289,7 +305,7 @@ func scanRange(r io.ReaderAt, size, from, to int64, lay layout, lim idLimits, op
 				}
 				cs := from + int64(i)*scanChunk
 				ce := min(cs+scanChunk, to)
-				results[i] = scanOne(r, cs, ce, lay, lim, buf)
+				results[i] = scanOne(r, cs, ce, lay, lim, buf, flt)
 				if results[i].err != nil {
 					// stop handing out work; the others finish theirs
 					next.Store(int64(nChunks))
@@ -316,6 +332,8 @@ func scanRange(r io.ReaderAt, size, from, to int64, lay layout, lim idLimits, op
 	for i := range results {
 		res := &results[i]
 		nPages, nMaps, nBlocks, nNodes = nPages+len(res.pages), nMaps+len(res.maps), nBlocks+len(res.blocks), nNodes+len(res.nodes)
+		idx.found += res.found
+		idx.pagesFound += res.pagesFound
 	}
 	idx.Pages = make([]ScannedPage, 0, nPages)
 	idx.Maps = make([]ScannedPage, 0, nMaps)
@@ -355,7 +373,7 @@ func cmpInt[T ~int64 | ~uint64 | ~uint32 | ~int](a, b T) int {
 // scanOne scans one chunk [cs, ce): pages starting in it, blocks ending in
 // it. buf holds up to maxBlock bytes before cs too, for blocks that start
 // in the previous chunk.
-func scanOne(r io.ReaderAt, cs, ce int64, lay layout, lim idLimits, buf []byte) chunkResult {
+func scanOne(r io.ReaderAt, cs, ce int64, lay layout, lim idLimits, buf []byte, flt *scanFilter) chunkResult {
 	var res chunkResult
 	bs := max(0, cs-int64(lay.maxBlock))
 	n := ce - bs
@@ -373,7 +391,7 @@ func scanOne(r io.ReaderAt, cs, ce int64, lay layout, lim idLimits, buf []byte) 
 	ps := int64(lay.pageSize)
 	// pages starting in [cs, ce) that end inside what was read
 	for p := (cs + ps - 1) / ps * ps; p+ps <= ce; p += ps {
-		scanPage(b[p-bs:p-bs+ps], p, lay, lim, &res)
+		scanPage(b[p-bs:p-bs+ps], p, lay, lim, &res, flt)
 	}
 	// block trailers ending in (cs, ce]
 	al := int64(lay.blockAlign)
@@ -382,13 +400,13 @@ func scanOne(r io.ReaderAt, cs, ce int64, lay layout, lim idLimits, buf []byte) 
 		if e-tl < bs {
 			continue
 		}
-		scanBlock(b, bs, e, lay, lim, &res)
+		scanBlock(b, bs, e, lay, lim, &res, flt)
 	}
 	return res
 }
 
 // scanBlock checks for a block whose trailer ends at e.
-func scanBlock(b []byte, bs, e int64, lay layout, lim idLimits, res *chunkResult) {
+func scanBlock(b []byte, bs, e int64, lay layout, lim idLimits, res *chunkResult, flt *scanFilter) {
 	t := b[e-bs-int64(lay.blockTrailer) : e-bs]
 	le := binary.LittleEndian
 	cb := int(le.Uint16(t))
@@ -417,6 +435,10 @@ func scanBlock(b []byte, bs, e int64, lay layout, lim idLimits, res *chunkResult
 	if CRC(data) != crc {
 		return
 	}
+	res.found++
+	if flt != nil && flt.inBBT.has(bid) {
+		return // the BBT has it
+	}
 	sb := ScannedBlock{Offset: start, BID: bid, Size: uint16(cb), Inflated: uint16(cb)}
 	if lay.blockTrailer == 24 {
 		sb.Inflated = le.Uint16(t[18:])
@@ -440,7 +462,7 @@ func scanBlock(b []byte, bs, e int64, lay layout, lim idLimits, res *chunkResult
 }
 
 // scanPage checks for a page at off; b is its bytes.
-func scanPage(b []byte, off int64, lay layout, lim idLimits, res *chunkResult) {
+func scanPage(b []byte, off int64, lay layout, lim idLimits, res *chunkResult, flt *scanFilter) {
 	pt := parsePageTrailer(b, lay)
 	if pt.PType != pt.PTypeRepeat || pt.PType < PTypeBBT || pt.PType > PTypeDL {
 		return
@@ -457,19 +479,24 @@ func scanPage(b []byte, off int64, lay layout, lim idLimits, res *chunkResult) {
 		if p.Count > 0 {
 			sp.MinKey, sp.MaxKey = p.key(0), p.key(p.Count-1)
 		}
-		res.pages = append(res.pages, sp)
-		res.pageOff = append(res.pageOff, off)
+		res.pagesFound++
+		kept := len(res.nodes)
 		if pt.PType == PTypeNBT && p.Level == 0 {
 			es := p.EntrySize
 			for i := 0; (i+1)*es <= lay.btMeta; i++ {
 				e := decodeNode(b[i*es:(i+1)*es], lay, off)
 				dead := i >= p.Count
-				if dead && (e.NID == 0 || e.Data == 0) {
+				if dead && (e.NID == 0 || e.Data == 0) || !dead && flt != nil && flt.liveLeaf[off] {
 					continue
 				}
 				res.nodes = append(res.nodes, ScannedNode{NodeEntry: e, Page: -1, Slot: uint16(i), Dead: dead})
 			}
 		}
+		if flt != nil && len(res.nodes) == kept {
+			return // a sound file's: only pages holding entries it keeps
+		}
+		res.pages = append(res.pages, sp)
+		res.pageOff = append(res.pageOff, off)
 	case PTypeDL:
 		sp.SigOK = ComputeSig(uint64(off), pt.BID) == pt.Sig
 		res.maps = append(res.maps, sp)
