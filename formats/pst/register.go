@@ -375,16 +375,16 @@ func (s *source) message(nid ndb.NID) *job {
 
 // job is one item read and being converted to MIME.
 type job struct {
-	m     *formats.Message
-	nid   ndb.NID
-	item  *mapi.Message
+	m    *formats.Message
+	nid  ndb.NID
+	item *mapi.Message
 	// header: the item was read for its header only; open reads and
 	// converts the whole of it
 	header bool
 	open   func() (io.ReadCloser, error)
-	err   error    // reading it
-	warns []string // of the node database and the file, raised while reading it
-	post  func(*formats.Message)
+	err    error    // reading it
+	warns  []string // of the node database and the file, raised while reading it
+	post   func(*formats.Message)
 	// set by the conversion, before done is closed
 	done chan struct{}
 	data []byte

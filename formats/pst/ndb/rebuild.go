@@ -100,14 +100,14 @@ func (n recNode) origin() Origin {
 
 // recovery is what a File opened by OpenRecovered reads its trees from.
 type recovery struct {
-	idx      *Index
-	nodes    []recNode // by NID
-	blocks   blockTable
+	idx    *Index
+	nodes  []recNode // by NID
+	blocks blockTable
 	// sound: the header's trees are sound and used as they are (sound.go);
 	// nodes and blocks are empty, idx holds only what the trees do not
 	// list, inBBT the BBT's BIDs
-	sound bool
-	inBBT bidSet
+	sound    bool
+	inBBT    bidSet
 	liveLeaf map[int64]bool
 	deleted  []DeletedNode
 	report   Recovery
