@@ -8,7 +8,8 @@ import (
 	"github.com/mailsalvage/mailsalvage/formats/eml"
 	"github.com/mailsalvage/mailsalvage/formats/mbox"
 
-	// the .msg and PST readers are reached through the registry
+	// the .msg, PST and dbx readers are reached through the registry
+	_ "github.com/mailsalvage/mailsalvage/formats/dbx"
 	_ "github.com/mailsalvage/mailsalvage/formats/msg"
 	_ "github.com/mailsalvage/mailsalvage/formats/pst"
 )
@@ -34,7 +35,7 @@ func (c *Carver) open(it *item) (formats.Source, error) {
 		return rd, nil
 	case kindEMLX:
 		return eml.OpenEMLX(sr, size, nil)
-	case kindMsg, kindPST:
+	case kindMsg, kindPST, kindDBX:
 		f, ok := formats.Lookup(it.kind.String())
 		if !ok {
 			return nil, fmt.Errorf("no %s reader in this build", it.kind)

@@ -46,7 +46,7 @@ func readAll(t *testing.T, path string) [][32]byte {
 }
 
 // TestCarveContainers plants real mail containers (a PST, an Outlook
-// .msg, an Apple Mail .emlx, an mbox) at sector boundaries among junk and
+// .msg, an Apple Mail .emlx, an mbox, an Outlook Express .dbx) at sector boundaries among junk and
 // checks that each is found, handed to its format reader, and gives the
 // same messages as the file read directly, with the chain image ->
 // container -> message.
@@ -60,6 +60,7 @@ func TestCarveContainers(t *testing.T) {
 		{"msg/msgconvert__plain_unsent.msg", "msg", "carve-msg"},
 		{"emlx/terhechte-emlx__2.emlx", "emlx", "carve-emlx"},
 		{"mbox/Tika__testMBOX_complex.mbox", "mbox", "carve-mbox"},
+		{"dbx/IPED__test_OutlookDBX.dbx", "dbx", "carve-dbx"},
 	}
 	rng := rand.New(rand.NewPCG(4, 4))
 	var img []byte

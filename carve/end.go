@@ -212,7 +212,7 @@ func (s *scanner) scanBody(it *item, st *body, h *Header, p int64) {
 			mid := k > p
 			off := k - p
 			c := b[off]
-			if startFirst[c] || c == '!' || c == 0xd0 {
+			if startFirst[c] || containerFirst[c] {
 				if s.sectorStart(k, mid) {
 					it.end, it.how = k, endSector
 					return

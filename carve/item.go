@@ -10,9 +10,10 @@ const (
 	kindEMLX                // an Apple Mail .emlx file
 	kindPST                 // a PST or OST file
 	kindMsg                 // an Outlook .msg compound file
+	kindDBX                 // an Outlook Express .dbx message store
 )
 
-var kindFormats = [...]string{"message", "message-utf16le", "mbox", "emlx", "pst", "msg"}
+var kindFormats = [...]string{"message", "message-utf16le", "mbox", "emlx", "pst", "msg", "dbx"}
 
 func (k kind) String() string { return kindFormats[k] }
 

@@ -434,8 +434,11 @@ func (s *scanner) container(k int64, sig *containerSig) (item, bool) {
 		return item{}, false
 	}
 	it := item{kind: kindPST, start: k, end: k + size, ctx: ctxSector, how: endDeclared}
-	if sig.Format == "msg" {
+	switch sig.Format {
+	case "msg":
 		it.kind = kindMsg
+	case "dbx":
+		it.kind = kindDBX
 	}
 	return it, true
 }
@@ -571,7 +574,7 @@ func (s *scanner) runEnd(start, floor int64) (int64, string) {
 		for k := s.alignUp(p + 1); k < p+int64(lim); k += s.sector {
 			c := b[k-p]
 			prev := b[k-p-1]
-			if prev != '\n' && startFirst[c] || c == '!' || c == 0xd0 {
+			if prev != '\n' && startFirst[c] || containerFirst[c] {
 				if s.sectorStart(k, prev != '\n') {
 					return k, endSector
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 
+	"github.com/mailsalvage/mailsalvage/formats/dbx"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -367,6 +368,29 @@ type containerSig struct {
 var containerSigs = []containerSig{
 	{Format: "pst", Magic: []byte("!BDN"), Need: 564, Size: pstSize},
 	{Format: "msg", Magic: []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), Need: 512, Size: cfbSize},
+	{Format: "dbx", Magic: dbx.Magic[:], Need: 0x100, Size: dbxSize},
+}
+
+// containerFirst marks the first bytes of the container signatures.
+var containerFirst = func() (t [256]bool) {
+	for _, s := range containerSigs {
+		t[s.Magic[0]] = true
+	}
+	return t
+}()
+
+// dbxSize checks an Outlook Express message store's header (its class id
+// says message store: the folder, POP3 and offline stores hold no
+// messages) and returns the used size it declares.
+func dbxSize(b []byte, avail int64, _ func(int64, int) []byte) (int64, bool) {
+	if c, ok := dbx.ClassOf(b); !ok || c != dbx.ClassMessages {
+		return 0, false
+	}
+	h, err := dbx.ParseHeader(b)
+	if err != nil || h.UsedSize < dbx.HeaderSize || h.TreeRoot[0] >= h.UsedSize {
+		return 0, false
+	}
+	return min(int64(h.UsedSize), avail), true
 }
 
 // pstCRC is the CRC of MS-PST section 5.3: the IEEE polynomial, started at

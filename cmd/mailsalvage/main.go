@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	// formats known to this binary
+	_ "github.com/mailsalvage/mailsalvage/formats/dbx"
 	_ "github.com/mailsalvage/mailsalvage/formats/eml"
 	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"

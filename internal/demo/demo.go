@@ -147,6 +147,19 @@ func Files() map[string][]byte {
 	loose := next(1)[0]
 	b := bytes.ReplaceAll(loose.Bytes, []byte("\n"), []byte("\r\n"))
 	files["Desktop/saved message.eml"] = append(b, make([]byte, 1536)...)
+
+	// An Outlook Express store from an old Windows XP profile: three
+	// messages, one of them deleted (its blocks freed, still in the file
+	// until the folder is compacted).
+	var oe []synth.DBXMessage
+	for i, m := range next(3) {
+		oe = append(oe, synth.DBXMessage{
+			Text:  bytes.ReplaceAll(m.Bytes, []byte("\n"), []byte("\r\n")),
+			Index: uint32(i + 1), Flags: 0x81, Subject: m.Subject, MessageID: m.ID,
+			Deleted: i == 1,
+		})
+	}
+	files["Windows XP/Outlook Express/Inbox.dbx"] = synth.DBX(oe)
 	return files
 }
 
