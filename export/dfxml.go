@@ -1,12 +1,12 @@
 package export
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // DFXML (Digital Forensics XML, the format fiwalk, bulk_extractor and
@@ -34,7 +34,9 @@ const (
 )
 
 type dfxmlWriter struct {
-	file *atomicFile
+	file  *atomicFile
+	buf   []byte // the fileobject being written
+	chain []byte
 }
 
 func newDFXMLWriter(out string, sum *Summary) (*dfxmlWriter, error) {
@@ -79,77 +81,161 @@ func newDFXMLWriter(out string, sum *Summary) (*dfxmlWriter, error) {
 
 // element writes <name>text</name> on its own line.
 func element(w io.Writer, indent int, name, text string, attrs ...string) {
-	fmt.Fprintf(w, "%s<%s", strings.Repeat(" ", indent), name)
-	for i := 0; i+1 < len(attrs); i += 2 {
-		fmt.Fprintf(w, " %s=\"", attrs[i])
-		xml.EscapeText(w, []byte(attrs[i+1]))
-		io.WriteString(w, "\"")
-	}
-	io.WriteString(w, ">")
-	xml.EscapeText(w, []byte(text))
-	fmt.Fprintf(w, "</%s>\n", name)
+	w.Write(appendElement(nil, indent, name, text, attrs...))
 }
+
+// appendElement appends <name attr="value"...>text</name> on its own
+// line, text and values escaped as xml.EscapeText does.
+func appendElement(dst []byte, indent int, name, text string, attrs ...string) []byte {
+	dst = append(dst, spaces[:indent]...)
+	dst = append(dst, '<')
+	dst = append(dst, name...)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		dst = append(dst, ' ')
+		dst = append(dst, attrs[i]...)
+		dst = append(dst, '=', '"')
+		dst = appendXMLText(dst, attrs[i+1])
+		dst = append(dst, '"')
+	}
+	dst = append(dst, '>')
+	dst = appendXMLText(dst, text)
+	dst = append(dst, '<', '/')
+	dst = append(dst, name...)
+	return append(dst, '>', '\n')
+}
+
+const spaces = "                "
+
+// appendXMLText appends s escaped as xml.EscapeText writes it.
+func appendXMLText(dst []byte, s string) []byte {
+	last := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			var esc string
+			switch b {
+			case '"':
+				esc = "&#34;"
+			case '\'':
+				esc = "&#39;"
+			case '&':
+				esc = "&amp;"
+			case '<':
+				esc = "&lt;"
+			case '>':
+				esc = "&gt;"
+			case '\t':
+				esc = "&#x9;"
+			case '\n':
+				esc = "&#xA;"
+			case '\r':
+				esc = "&#xD;"
+			default:
+				if b >= 0x20 {
+					i++
+					continue
+				}
+				esc = "\uFFFD"
+			}
+			dst = append(dst, s[last:i]...)
+			dst = append(dst, esc...)
+			i++
+			last = i
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if !xmlChar(r) || r == utf8.RuneError && n == 1 {
+			dst = append(dst, s[last:i-n]...)
+			dst = append(dst, "\uFFFD"...)
+			last = i
+		}
+	}
+	return append(dst, s[last:]...)
+}
+
+// xmlChar reports whether r is in XML's Char production (for r >= 0x80).
+func xmlChar(r rune) bool {
+	return r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
+func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
 
 func (d *dfxmlWriter) add(l *ProvLine) error {
 	r := &l.Record
-	w := d.file.w
-	w.WriteString("  <fileobject>\n")
-	element(w, 4, "filename", r.File)
-	fmt.Fprintf(w, "    <filesize>%d</filesize>\n", r.Size)
+	b := append(d.buf[:0], "  <fileobject>\n"...)
+	b = appendElement(b, 4, "filename", r.File)
+	b = append(b, "    <filesize>"...)
+	b = appendInt(b, r.Size)
+	b = append(b, "</filesize>\n"...)
 	loc, located := Locate(r)
 	if located && loc.Whole {
-		w.WriteString("    <byte_runs>\n")
+		b = append(b, "    <byte_runs>\n"...)
 		var fo int64
 		for _, e := range loc.Runs {
 			if loc.Decoded != "" {
-				fmt.Fprintf(w, "      <byte_run img_offset=\"%d\" len=\"%d\" ms:decoded=\"%s\"/>\n", e.Off, e.Len, loc.Decoded)
+				b = append(b, `      <byte_run img_offset="`...)
+				b = appendInt(b, e.Off)
+				b = append(b, `" len="`...)
+				b = appendInt(b, e.Len)
+				b = append(b, `" ms:decoded="`...)
+				b = append(b, loc.Decoded...) // a name from decodeHops
+				b = append(b, "\"/>\n"...)
 				continue
 			}
-			fmt.Fprintf(w, "      <byte_run file_offset=\"%d\" img_offset=\"%d\" len=\"%d\"/>\n", fo, e.Off, e.Len)
+			b = append(b, `      <byte_run file_offset="`...)
+			b = appendInt(b, fo)
+			b = append(b, `" img_offset="`...)
+			b = appendInt(b, e.Off)
+			b = append(b, `" len="`...)
+			b = appendInt(b, e.Len)
+			b = append(b, "\"/>\n"...)
 			fo += e.Len
 		}
-		w.WriteString("    </byte_runs>\n")
+		b = append(b, "    </byte_runs>\n"...)
 	}
 	if r.MD5 != "" {
-		element(w, 4, "hashdigest", r.MD5, "type", "md5")
+		b = appendElement(b, 4, "hashdigest", r.MD5, "type", "md5")
 	}
 	if r.SHA256 != "" {
-		element(w, 4, "hashdigest", r.SHA256, "type", "sha256")
+		b = appendElement(b, 4, "hashdigest", r.SHA256, "type", "sha256")
 	}
 	if r.Source.SHA256 != "" {
-		element(w, 4, "ms:evidence", r.Source.Path, "sha256", r.Source.SHA256)
+		b = appendElement(b, 4, "ms:evidence", r.Source.Path, "sha256", r.Source.SHA256)
 	} else {
-		element(w, 4, "ms:evidence", r.Source.Path)
+		b = appendElement(b, 4, "ms:evidence", r.Source.Path)
 	}
 	if located && !loc.Whole {
 		// the message lies in a container with no single byte range for
 		// it (a PST node): say where the container is
 		e := loc.Runs[0]
-		element(w, 4, "ms:container", r.Chain[min(1, len(r.Chain)-1)].Format,
+		b = appendElement(b, 4, "ms:container", r.Chain[min(1, len(r.Chain)-1)].Format,
 			"img_offset", strconv.FormatInt(e.Off, 10), "len", strconv.FormatInt(e.Len, 10))
 	}
-	element(w, 4, "ms:state", string(r.State))
+	b = appendElement(b, 4, "ms:state", string(r.State))
 	if r.Duplicate {
-		element(w, 4, "ms:duplicate", "1")
+		b = appendElement(b, 4, "ms:duplicate", "1")
 	}
-	element(w, 4, "ms:method", r.Method)
-	element(w, 4, "ms:chain", r.Chain.String())
+	b = appendElement(b, 4, "ms:method", r.Method)
+	d.chain = appendChainText(d.chain[:0], r.Chain)
+	b = appendElement(b, 4, "ms:chain", string(d.chain))
 	if r.Folder != "" {
-		element(w, 4, "ms:folder", r.Folder)
+		b = appendElement(b, 4, "ms:folder", r.Folder)
 	}
-	for _, f := range [][2]string{{"message_id", r.MessageID}, {"date", r.Date}, {"from", r.From}, {"to", r.To}, {"subject", r.Subject}} {
-		if f[1] != "" {
-			element(w, 4, "ms:"+f[0], f[1])
+	for _, f := range [...]struct{ name, v string }{{"ms:message_id", r.MessageID}, {"ms:date", r.Date}, {"ms:from", r.From}, {"ms:to", r.To}, {"ms:subject", r.Subject}} {
+		if f.v != "" {
+			b = appendElement(b, 4, f.name, f.v)
 		}
 	}
-	for _, b := range bounceText(l.Bounce) {
-		element(w, 4, "ms:bounce", b)
+	for _, bt := range bounceText(l.Bounce) {
+		b = appendElement(b, 4, "ms:bounce", bt)
 	}
 	for _, wn := range r.Warnings {
-		element(w, 4, "ms:warning", wn)
+		b = appendElement(b, 4, "ms:warning", wn)
 	}
-	w.WriteString("  </fileobject>\n")
-	return nil
+	b = append(b, "  </fileobject>\n"...)
+	d.buf = b
+	_, err := d.file.w.Write(b)
+	return err
 }
 
 func (d *dfxmlWriter) finish() error {

@@ -31,6 +31,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,6 +142,7 @@ type Exporter struct {
 	writtenMu sync.RWMutex    // written is read by workers, changed by commits
 	written   *fileIndex      // content hash -> file relative to OUT
 	dirs      map[string]bool // directories already created
+	tmp       *tmpFiles       // OUT/.mailsalvage-tmp
 }
 
 // ErrOutNotEmpty is returned by Create for an OUT that already has files.
@@ -165,18 +167,29 @@ func Create(out string, opt Options) (*Exporter, error) {
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
+	// what an interrupted run left there (with --force) would stand in
+	// the way of this run's temporary files
+	if err := os.RemoveAll(filepath.Join(out, tmpDir)); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(out, tmpDir), 0o755); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(out, MessagesDir), 0o755); err != nil {
 		return nil, err
 	}
+	tmp, err := openTmpFiles(filepath.Join(out, tmpDir))
+	if err != nil {
+		return nil, err
+	}
 	p, err := newProvLog(filepath.Join(out, ProvenanceFile))
 	if err != nil {
+		tmp.close()
 		return nil, err
 	}
 	idx, err := newFileIndex(filepath.Join(out, tmpDir, "index"))
 	if err != nil {
+		tmp.close()
 		return nil, err
 	}
 	n := max(2, runtime.GOMAXPROCS(0))
@@ -187,6 +200,7 @@ func Create(out string, opt Options) (*Exporter, error) {
 		drained: sync.NewCond(new(sync.Mutex)),
 		written: idx,
 		dirs:    map[string]bool{"": true},
+		tmp:     tmp,
 	}
 	for i := 0; i < n; i++ {
 		e.workers.Add(1)
@@ -263,7 +277,7 @@ type job struct {
 	// results
 	rec  *Record
 	sum  [32]byte
-	tmp  string // temporary file holding the message, "" if not written
+	tmp  string // temporary file holding the message (a name in tmpDir), "" if not written
 	dir  string // folder below OUT for it
 	name string // proposed file name
 	err  error
@@ -289,7 +303,9 @@ func (e *Exporter) Add(m *formats.Message) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if m.Size > 0 && m.Size <= maxBuffered {
-		buf.Grow(int(m.Size))
+		// room for the end-of-file read too, or ReadFrom grows the
+		// buffer again for it
+		buf.Grow(int(m.Size) + bytes.MinRead)
 	}
 	n, err := buf.ReadFrom(io.LimitReader(rc, maxBuffered+1))
 	if err != nil && n == 0 {
@@ -404,18 +420,18 @@ func (e *Exporter) process(j *job, h *hashers) {
 		dup := e.written.has(j.sum)
 		e.writtenMu.RUnlock()
 		if !dup && n > 0 {
-			j.tmp = filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", j.seq))
-			if err := writeNew(j.tmp, b); err != nil {
+			j.tmp = tmpName(j.seq)
+			if err := e.tmp.write(j.tmp, b); err != nil {
 				j.tmp, j.err = "", err
 				return
 			}
 		}
 	} else {
-		j.tmp = filepath.Join(e.out, tmpDir, fmt.Sprintf("msg-%d.eml", j.seq))
+		j.tmp = tmpName(j.seq)
 		capture := &capWriter{max: headerCapture}
-		n, j.err = streamTo(j.tmp, io.MultiWriter(h.sha, h.md5, capture), j.r)
+		n, j.err = streamTo(e.tmp.path(j.tmp), io.MultiWriter(h.sha, h.md5, capture), j.r)
 		if j.err != nil {
-			os.Remove(j.tmp)
+			e.tmp.remove(j.tmp)
 			j.tmp = ""
 			return
 		}
@@ -464,6 +480,12 @@ func (e *Exporter) process(j *job, h *hashers) {
 	j.name = MessageName(s.Date, s.Subject, shaHex)
 }
 
+// tmpName names the temporary file of the seq'th message.
+func tmpName(seq uint64) string {
+	var b [32]byte
+	return string(append(strconv.AppendUint(append(b[:0], "msg-"...), seq, 10), ".eml"...))
+}
+
 // streamTo writes r to a new file at name through w as well.
 func streamTo(name string, w io.Writer, r io.Reader) (int64, error) {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -501,7 +523,7 @@ func (e *Exporter) commit(j *job) {
 	}
 	if j.err != nil {
 		if j.tmp != "" {
-			os.Remove(j.tmp)
+			e.tmp.remove(j.tmp)
 		}
 		j.in.Failed++
 		j.in.folder(strings.Join(validUTF8(j.m.Folder), "/")).Failed++
@@ -522,7 +544,7 @@ func (e *Exporter) place(j *job) error {
 			return err
 		}
 		if j.tmp != "" {
-			os.Remove(j.tmp)
+			e.tmp.remove(j.tmp)
 		}
 		j.rec.File, j.rec.Duplicate = prev, true
 		return nil
@@ -539,7 +561,7 @@ func (e *Exporter) place(j *job) error {
 	rel := path.Join(j.dir, j.name)
 	for i := 2; ; i++ {
 		dst := filepath.Join(e.out, filepath.FromSlash(rel))
-		err := placeFile(j.tmp, dst)
+		err := e.tmp.place(j.tmp, dst)
 		if err == nil {
 			break
 		}
@@ -548,7 +570,7 @@ func (e *Exporter) place(j *job) error {
 		}
 		if sameContent(dst, j.sum) {
 			// left by an earlier run into this OUT (--force): keep it
-			os.Remove(j.tmp)
+			e.tmp.remove(j.tmp)
 			break
 		}
 		// another message has this name (same date, subject and
@@ -625,6 +647,7 @@ func (e *Exporter) Close() error {
 	e.committer.Wait()
 	err := e.prov.close()
 	e.written.close()
+	e.tmp.close()
 	os.RemoveAll(filepath.Join(e.out, tmpDir))
 	if serr := e.writeSummary(); err == nil {
 		err = serr

@@ -444,3 +444,32 @@ func TestExportTransform(t *testing.T) {
 		t.Errorf("untouched message changed")
 	}
 }
+
+// A run with --force into an OUT left by an interrupted run is not
+// stopped by the temporary files that run left.
+func TestExportAfterInterruptedRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if err := os.MkdirAll(filepath.Join(out, tmpDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{tmpName(1), tmpName(2), "index"} {
+		if err := os.WriteFile(filepath.Join(out, tmpDir, name), []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ex, err := Create(out, Options{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*formats.Message{msg(m1), msg(m2)} {
+		if err := ex.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ex.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if in := ex.Inputs()[0]; in.Failed != 0 || len(readLog(t, out)) != 2 {
+		t.Errorf("failed %d, problems %q", in.Failed, in.Problems)
+	}
+}

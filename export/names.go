@@ -3,7 +3,6 @@ package export
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -124,5 +123,5 @@ func MessageName(date time.Time, subject string, sha256hex string) string {
 	}
 	s := SafeElem(subject, 60)
 	// SafeElem may prefix reserved names; harmless inside a longer name
-	return fmt.Sprintf("%s_%s_%s.eml", d, s, sha256hex[:12])
+	return d + "_" + s + "_" + sha256hex[:12] + ".eml"
 }

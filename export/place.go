@@ -1,6 +1,9 @@
 package export
 
-import "os"
+import (
+	"os"
+	"path/filepath"
+)
 
 // linkPlace puts a file at a new name without replacing what is there:
 // link (which fails if the name exists), then remove the old name.
@@ -10,3 +13,6 @@ func linkPlace(from, to string) error {
 	}
 	return os.Remove(from)
 }
+
+// path is the path of a temporary file.
+func (t *tmpFiles) path(name string) string { return filepath.Join(t.dir, name) }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"os"
 
@@ -25,6 +24,7 @@ type evidenceHash struct {
 	done chan struct{}
 	sum  string
 	err  error
+	big  bool // hashed in the background
 }
 
 func (h *evidenceHash) wait() string {
@@ -58,7 +58,7 @@ type provLog struct {
 	name    string
 	f       *os.File
 	w       *bufio.Writer
-	enc     *json.Encoder
+	line    []byte // the line being encoded
 	hashes  map[string]*evidenceHash
 	pending []pendingLine
 	bytes   int // rough size of pending records
@@ -71,20 +71,26 @@ func newProvLog(name string) (*provLog, error) {
 		return nil, err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return &provLog{name: name, f: f, w: w, enc: enc, hashes: make(map[string]*evidenceHash)}, nil
+	return &provLog{name: name, f: f, w: w, hashes: make(map[string]*evidenceHash)}, nil
 }
+
+// maxHashes bounds the evidence hashes kept: a folder of a million .eml
+// files is a million evidence files, one per message.
+const maxHashes = 4096
 
 // hashOf returns the (maybe still running) hash of an evidence file.
 func (p *provLog) hashOf(path string) *evidenceHash {
 	if h, ok := p.hashes[path]; ok {
 		return h
 	}
+	if len(p.hashes) >= maxHashes {
+		p.forget()
+	}
 	h := &evidenceHash{done: make(chan struct{})}
 	p.hashes[path] = h
 	info, err := os.Stat(path)
 	if err == nil && info.Size() > syncHashLimit {
+		h.big = true
 		go func() {
 			h.sum, h.err = hashEvidence(path)
 			close(h.done)
@@ -94,6 +100,17 @@ func (p *provLog) hashOf(path string) *evidenceHash {
 	h.sum, h.err = hashEvidence(path)
 	close(h.done)
 	return h
+}
+
+// forget drops the hashes of small evidence files: one seen again is
+// hashed again (it is at most syncHashLimit bytes), while a large one is
+// hashed once per run.
+func (p *provLog) forget() {
+	for path, h := range p.hashes {
+		if !h.big {
+			delete(p.hashes, path)
+		}
+	}
 }
 
 func (p *provLog) add(rec *Record, evidence string) error {
@@ -123,7 +140,9 @@ func (p *provLog) flush(wait bool) error {
 		if pl.h.err != nil {
 			pl.rec.Warnings = append(pl.rec.Warnings, "evidence file could not be hashed: "+pl.h.err.Error())
 		}
-		if err := p.enc.Encode(pl.rec); err != nil && p.err == nil {
+		// the bytes json.Encoder (HTML left unescaped) would write
+		p.line = append(appendRecord(p.line[:0], pl.rec), '\n')
+		if _, err := p.w.Write(p.line); err != nil && p.err == nil {
 			p.err = err
 		}
 	}

@@ -43,7 +43,8 @@ type ReportOptions struct {
 	// 1,000 equal slices of the image (each slice split by state).
 	MaxMarks int
 	// SortRun is the number of timeline rows sorted in memory before a
-	// run is spilled to a temporary file; default 200,000.
+	// run is spilled to a temporary file; default 200,000. A run is
+	// spilled earlier when its rows take 8 MiB.
 	SortRun int
 }
 
@@ -78,11 +79,13 @@ const maxProvLine = 64 << 20
 func ReadProvenance(out string, fn func(line int, l *ProvLine) error, bad func(line int, err error)) error {
 	return scanProvenance(out, func(n int, b []byte) error {
 		var l ProvLine
-		if err := json.Unmarshal(b, &l); err != nil {
-			if bad != nil {
-				bad(n, err)
+		if !decodeProvLine(b, &l) {
+			if err := json.Unmarshal(b, &l); err != nil {
+				if bad != nil {
+					bad(n, err)
+				}
+				return nil
 			}
-			return nil
 		}
 		return fn(n, &l)
 	}, bad)
@@ -123,9 +126,15 @@ func scanProvenance(out string, fn func(line int, b []byte) error, bad func(line
 var errLongLine = fmt.Errorf("line longer than %d bytes", maxProvLine)
 
 // readLine returns the next line without its newline; a line over
-// maxProvLine is skipped to its end and reported as errLongLine.
+// maxProvLine is skipped to its end and reported as errLongLine. The
+// line is valid until the next call.
 func readLine(r *bufio.Reader) ([]byte, error) {
-	var line []byte
+	chunk, err := r.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		// the whole line was in the buffer: no copy
+		return bytes.TrimSuffix(chunk, []byte("\n")), err
+	}
+	line := append([]byte(nil), chunk...)
 	for {
 		chunk, err := r.ReadSlice('\n')
 		if len(line)+len(chunk) <= maxProvLine {
@@ -413,9 +422,12 @@ func (m *inputOf) of(path string) int {
 			i, best = j, len(p)
 		}
 	}
-	if len(m.cache) < 100_000 {
-		m.cache[path] = i
+	if len(m.cache) >= 4096 {
+		// a folder of .eml files has an evidence path per message:
+		// keep the memory flat, the inputs are few to search again
+		clear(m.cache)
 	}
+	m.cache[path] = i
 	return i
 }
 
@@ -427,4 +439,28 @@ func stateIndex(s formats.State) int {
 		}
 	}
 	return len(formats.States) - 1 // partial: the reader gave something unknown
+}
+
+// appendChainText appends c.String(), without its allocations.
+func appendChainText(dst []byte, c formats.Chain) []byte {
+	for i := range c {
+		h := &c[i]
+		if i > 0 {
+			dst = append(dst, " -> "...)
+		}
+		dst = append(dst, h.Format...)
+		if h.Offset != nil {
+			dst = append(dst, " @0x"...)
+			dst = strconv.AppendInt(dst, *h.Offset, 16)
+			if h.Length != nil {
+				dst = append(dst, '+')
+				dst = strconv.AppendInt(dst, *h.Length, 10)
+			}
+		}
+		if h.Locator != "" {
+			dst = append(dst, ' ')
+			dst = append(dst, h.Locator...)
+		}
+	}
+	return dst
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mailsalvage/mailsalvage/formats"
@@ -92,6 +93,8 @@ type htmlReport struct {
 	images map[string]*byteMap
 	sizes  map[string]int64 // input path -> size
 	err    error
+	row    []byte // the row being written
+	chain  []byte
 }
 
 func newHTMLReport(out string, sum *Summary, opt ReportOptions) (*htmlReport, error) {
@@ -197,14 +200,9 @@ func (h *htmlReport) add(l *ProvLine) error {
 		if r.Duplicate {
 			dup = 1
 		}
-		b, err := json.Marshal([]any{
-			r.Date, clip(r.From), clip(r.To), clip(r.Subject), r.State, clip(r.Folder), r.File,
-			clip(r.Chain.String()), in, ws, bounce, dup, r.Size, clip(r.MessageID),
-			r.Method, r.SHA256, r.MD5, r.Source.Path,
-		})
-		if err != nil {
-			return err
-		}
+		h.chain = appendChainText(h.chain[:0], r.Chain)
+		h.row = appendRow(h.row[:0], r, string(h.chain), in, ws, bounce, dup)
+		b := h.row
 		if row > 0 {
 			h.file.w.WriteString(",\n")
 		}
@@ -214,6 +212,32 @@ func (h *htmlReport) add(l *ProvLine) error {
 		h.mark(r, in, row)
 	}
 	return nil
+}
+
+// appendRow appends one row of the page: the bytes json.Marshal writes
+// for it as a []any (see rowColumns).
+func appendRow(b []byte, r *Record, chain string, in int, ws, bounce []string, dup int) []byte {
+	b = append(b, '[')
+	b = appendJSONString(b, r.Date, true)
+	for _, f := range [...]string{clip(r.From), clip(r.To), clip(r.Subject), string(r.State), clip(r.Folder), r.File, clip(chain)} {
+		b = append(b, ',')
+		b = appendJSONString(b, f, true)
+	}
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(in), 10)
+	b = append(b, ',')
+	b = appendJSONStrings(b, ws, true)
+	b = append(b, ',')
+	b = appendJSONStrings(b, bounce, true)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(dup), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, r.Size, 10)
+	for _, f := range [...]string{clip(r.MessageID), r.Method, r.SHA256, r.MD5, r.Source.Path} {
+		b = append(b, ',')
+		b = appendJSONString(b, f, true)
+	}
+	return append(b, ']')
 }
 
 // mark places one record on the byte map of its image.

@@ -82,7 +82,7 @@ file, and provenance.jsonl ties each one to the exact bytes it came from.`,
 
 // softMemoryLimit keeps the garbage collector from letting the heap grow
 // to twice what is live: recover holds little (a pipeline of a few
-// messages and an index of ~130 bytes per message), so for mailbox files
+// messages and an index of ~16 bytes per message), so for mailbox files
 // its memory stays nearly flat however large the input. A damaged PST is
 // the exception: rebuilding its B-trees keeps ~60 bytes per block of the
 // file (about 50 MB for a 1 GB PST of small items; a sound PST keeps a
