@@ -93,11 +93,31 @@ func Rewrite(msg []byte, keep bool) (out []byte, notes []string, changed bool) {
 // containsFold reports whether b contains s, ASCII case ignored (s is
 // lower-case ASCII). It allocates nothing: it runs on every message the
 // exporter writes.
+//
+// It jumps from one occurrence of the first byte of s that is not a
+// letter ('-' of "ms-tnef", '.' of "winmail.dat") to the next with
+// bytes.IndexByte: base64, most of a large message's bytes, has neither.
 func containsFold(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if asciiEqualFold(b[i:i+len(s)], s) {
+	pivot := strings.IndexFunc(s, func(r rune) bool { return r < 'a' || r > 'z' })
+	if pivot < 0 {
+		for i := 0; i+len(s) <= len(b); i++ {
+			if asciiEqualFold(b[i:i+len(s)], s) {
+				return true
+			}
+		}
+		return false
+	}
+	c := s[pivot]
+	for i := pivot; i < len(b); {
+		j := bytes.IndexByte(b[i:], c)
+		if j < 0 {
+			return false
+		}
+		k := i + j - pivot // where s would start
+		if k >= 0 && k+len(s) <= len(b) && asciiEqualFold(b[k:k+len(s)], s) {
 			return true
 		}
+		i += j + 1
 	}
 	return false
 }

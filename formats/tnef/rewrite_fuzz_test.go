@@ -2,6 +2,7 @@ package tnef
 
 import (
 	"bytes"
+	"strings"
 	"encoding/base64"
 	"os"
 	"path/filepath"
@@ -74,6 +75,35 @@ func corpusTNEFMail(data []byte) []byte {
 	return append(b, "--XX--\n"...)
 }
 
+// containsFoldNaive is what containsFold must answer.
+func containsFoldNaive(b []byte, s string) bool {
+	return bytes.Contains(bytes.ToLower(b), []byte(s))
+}
+
+func FuzzContainsFold(f *testing.F) {
+	f.Add([]byte("Content-Type: application/MS-TNEF"), "ms-tnef")
+	f.Add([]byte("x.dat name=WINMAIL.DAT"), "winmail.dat")
+	f.Fuzz(func(t *testing.T, b []byte, s string) {
+		s = strings.ToLower(s)
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return // s is lower-case ASCII
+			}
+		}
+		if strings.ToLower(string(b)) != string(bytes.ToLower(b)) || len(bytes.ToLower(b)) != len(b) {
+			return
+		}
+		for i := range b {
+			if b[i] >= 0x80 {
+				return // ToLower folds non-ASCII; containsFold does not
+			}
+		}
+		if got, want := containsFold(b, s), containsFoldNaive(b, s); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", b, s, got, want)
+		}
+	})
+}
+
 func TestContainsFold(t *testing.T) {
 	for _, c := range []struct {
 		b, s string
@@ -85,6 +115,13 @@ func TestContainsFold(t *testing.T) {
 		{"ms-tnf ms-tne", "ms-tnef", false},
 		{"", "ms-tnef", false},
 		{"MS-TNEF", "ms-tnef", true},
+		{"-", "ms-tnef", false},
+		{"-ms-tnef", "ms-tnef", true},
+		{"x.dat .. winmail.dat", "winmail.dat", true},
+		{".winmail.da.", "winmail.dat", false},
+		{"ms-tnefms-tnef", "ms-tnef", true},
+		{"tnef", "tnef", true},
+		{"TNE", "tnef", false},
 	} {
 		if got := containsFold([]byte(c.b), c.s); got != c.want {
 			t.Errorf("containsFold(%q, %q) = %v", c.b, c.s, got)

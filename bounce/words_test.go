@@ -1,0 +1,56 @@
+package bounce
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The regular expressions senderWords and subjectWords replaced; the word
+// lists must match what they matched.
+var (
+	senderWordsRe  = regexp.MustCompile(`(?i)mailer-daemon|mailer daemon|postmaster|post_master|poostmaster|mail delivery|delivery subsystem|delivery system|mail administrator|mail system|mailerdaemon|nobody@|bounce|-admin@|-owner@|メール配信`)
+	subjectWordsRe = regexp.MustCompile(`(?i)undeliver|undelivered|returned mail|returning message|delivery (status|failure|failed|has failed|notification|report)|failure notice|mail delivery|mail system error|non[- ]?delivery|could not be delivered|not (be )?delivered|returned to sender|delayed mail|delivery delayed|message you sent (was )?blocked|mail failed|rejected|warning: could not send|配信|不達|エラー|не доставлен|zustellung|remis|non remis|nicht zugestellt`)
+)
+
+var wordSamples = []string{
+	"", "Mail Delivery Subsystem <MAILER-DAEMON@example.com>", "Mail Delivery System", "postmaster@example.org",
+	"Alice <alice@example.com>", "list-owner@lists.example.org", "NOBODY@example.net", "bounces+123@em.example.com",
+	"Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)", "DELIVERY FAILURE: User x",
+	"Non-Delivery Report", "non delivery", "NonDelivery", "Message could not be delivered", "was not delivered",
+	"not be delivered", "Returned mail: see transcript", "Warning: could not send message for past 4 hours",
+	"Mail System Error - Returned Mail", "Delayed Mail (still being retried)", "Message you sent was blocked",
+	"message you sent blocked", "failure notice", "Unzustellbar: Zustellung fehlgeschlagen", "Non remis : test",
+	"メール配信エラー", "不達のお知らせ", "Сообщение не доставлено", "НЕ ДОСТАВЛЕНО", "Re: meeting on Friday",
+	"delivery statuses", "Delivery has failed to these recipients", "Rejected: spam", "Quarterly report",
+}
+
+func TestWordListsAsRegexps(t *testing.T) {
+	for _, s := range wordSamples {
+		if got, want := senderWords.MatchString(s), senderWordsRe.MatchString(s); got != want {
+			t.Errorf("senderWords(%q) = %v, the expression said %v", s, got, want)
+		}
+		if got, want := subjectWords.MatchString(s), subjectWordsRe.MatchString(s); got != want {
+			t.Errorf("subjectWords(%q) = %v, the expression said %v", s, got, want)
+		}
+	}
+}
+
+func FuzzWordLists(f *testing.F) {
+	for _, s := range wordSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "\u017f\u212a") {
+			// the expressions' Unicode folding also took ſ for s and the
+			// Kelvin sign for k; no mail system writes those
+			return
+		}
+		if got, want := senderWords.MatchString(s), senderWordsRe.MatchString(s); got != want {
+			t.Errorf("senderWords(%q) = %v, the expression said %v", s, got, want)
+		}
+		if got, want := subjectWords.MatchString(s), subjectWordsRe.MatchString(s); got != want {
+			t.Errorf("subjectWords(%q) = %v, the expression said %v", s, got, want)
+		}
+	})
+}
