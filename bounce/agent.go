@@ -27,7 +27,7 @@ type AgentRow struct {
 
 var agentRows []AgentRow
 
-func init() {
+func loadAgents() {
 	kinds := map[string]string{}
 	readTSV("data/agents.tsv", 5, func(line int, f []string) {
 		switch f[1] {
@@ -44,7 +44,10 @@ func init() {
 }
 
 // AgentRows returns the rows of the agent table, in file order.
-func AgentRows() []AgentRow { return append([]AgentRow(nil), agentRows...) }
+func AgentRows() []AgentRow {
+	tables()
+	return append([]AgentRow(nil), agentRows...)
+}
 
 // agent is the mail system that wrote a notice, as far as it can be told.
 type agent struct{ name, kind string }
@@ -53,6 +56,7 @@ type agent struct{ name, kind string }
 // its text (the first row of data/agents.tsv that matches), or the zero
 // agent.
 func detectAgent(top rfc5322.Header, notice string) agent {
+	tables()
 	body := ""
 	for _, r := range agentRows {
 		var vals []string

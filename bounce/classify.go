@@ -235,6 +235,7 @@ func fallback(status, sr, t, action string) string {
 
 // definite reports whether t holds one of the definite phrases of r.
 func definite(r, t string) bool {
+	tables()
 	re := definiteBy[r]
 	return re != nil && re.MatchString(t)
 }
@@ -244,6 +245,7 @@ func matchReason(r, t string) bool {
 	if t == "" {
 		return false
 	}
+	tables()
 	re := byReason[r]
 	return re != nil && re.MatchString(t)
 }

@@ -52,6 +52,7 @@ func rank(r string) int {
 // TestStatusRows: every row of data/status.tsv gives its reason, for a
 // 5xx and a 4xx code where the row is for both classes.
 func TestStatusRows(t *testing.T) {
+	tables()
 	n := 0
 	for code, row := range statusTable {
 		classes := []string{code[:1]}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 //go:embed data/*.tsv
@@ -80,7 +81,15 @@ var (
 	explainJA   map[string]string
 )
 
-func init() {
+// tables loads the tables on first use: compiling their expressions
+// takes some 30 ms, which every run of the command would pay at start,
+// explaining a bounce or not.
+var tables = sync.OnceFunc(func() {
+	loadTables()
+	loadAgents()
+})
+
+func loadTables() {
 	byReason = map[string]*regexp.Regexp{}
 	alts := map[string][]string{}
 	statusTable = map[string]StatusRow{}
@@ -148,7 +157,10 @@ func readTSV(name string, cols int, fn func(line int, f []string)) {
 }
 
 // Patterns returns the rows of the pattern table, in file order.
-func Patterns() []Pattern { return append([]Pattern(nil), patterns...) }
+func Patterns() []Pattern {
+	tables()
+	return append([]Pattern(nil), patterns...)
+}
 
 // StatusReason returns the reason an enhanced status code stands for on
 // its own, from data/status.tsv, or "" for codes that say nothing specific
@@ -157,6 +169,7 @@ func StatusReason(status string) string {
 	if !validStatus(status) {
 		return ""
 	}
+	tables()
 	if r, ok := statusTable[status]; ok {
 		return r.Reason
 	}
@@ -169,6 +182,7 @@ func StatusReason(status string) string {
 // Explain returns the plain-language explanation of a reason in lang
 // ("en" or "ja"; anything else is English).
 func Explain(reason, lang string) string {
+	tables()
 	t := explainEN
 	if lang == "ja" {
 		t = explainJA
