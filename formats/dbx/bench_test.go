@@ -9,13 +9,13 @@ import (
 // BenchmarkRead reads a 2 MB synthetic store: through its tree, and with
 // its tree lost (every message found by scanning).
 func BenchmarkRead(b *testing.B) {
-	sf := buildDBX(synthMsgs(800), synthOpts{interleave: true})
-	noTree := clone(sf.data)
+	sf := buildDBX(synthMsgs(800), synthOpts{Interleave: true})
+	noTree := clone(sf.Data)
 	le32(noTree, hdrTreeRoots, 0)
 	for _, c := range []struct {
 		name string
 		data []byte
-	}{{"tree", sf.data}, {"scan", noTree}} {
+	}{{"tree", sf.Data}, {"scan", noTree}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.data)))
 			for b.Loop() {

@@ -115,20 +115,20 @@ func TestCorpusPlanted(t *testing.T) {
 	real := corpus.Messages(t, 150, 20)
 	var msgs []synthMsg
 	for i, m := range real {
-		msgs = append(msgs, synthMsg{text: m.Bytes, index: uint32(i + 1), flags: 0x81, msgID: m.ID})
+		msgs = append(msgs, synthMsg{Text: m.Bytes, Index: uint32(i + 1), Flags: 0x81, MessageID: m.ID})
 	}
-	sf := buildDBX(msgs, synthOpts{interleave: true})
+	sf := buildDBX(msgs, synthOpts{Interleave: true})
 	for _, zeroRoot := range []bool{false, true} {
-		data := sf.data
+		data := sf.Data
 		if zeroRoot {
-			data = clone(sf.data)
-			copy(data[sf.root:], make([]byte, TreeNodeSize))
+			data = clone(sf.Data)
+			copy(data[sf.Root:], make([]byte, TreeNodeSize))
 		}
 		out, _ := readAll(t, data)
 		found := byFirstBlock(out)
 		lost := 0
 		for i, m := range msgs {
-			g, ok := found[sf.blocks[i][0]]
+			g, ok := found[sf.Blocks[i][0]]
 			if !ok {
 				lost++
 				if !zeroRoot {
@@ -136,8 +136,8 @@ func TestCorpusPlanted(t *testing.T) {
 				}
 				continue
 			}
-			if !bytes.Equal(g.bytes, m.text) {
-				t.Errorf("message %d (%s) differs", i, m.msgID)
+			if !bytes.Equal(g.bytes, m.Text) {
+				t.Errorf("message %d (%s) differs", i, m.MessageID)
 			}
 		}
 		// by scanning, a message is found if its first block starts a
@@ -160,15 +160,15 @@ func TestCorpusUnDBX(t *testing.T) {
 	files := corpus.Files(t, "dbx")
 	dir := t.TempDir()
 	synth := filepath.Join(dir, "Synth.dbx")
-	sf := buildDBX(synthMsgs(130), synthOpts{interleave: true})
-	if err := os.WriteFile(synth, sf.data, 0o644); err != nil {
+	sf := buildDBX(synthMsgs(130), synthOpts{Interleave: true})
+	if err := os.WriteFile(synth, sf.Data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// the same with its tree lost: undbx's recovery mode and our scan
 	// must agree
 	noTree := filepath.Join(dir, "SynthNoTree.dbx")
-	data := clone(sf.data)
-	copy(data[sf.root:], make([]byte, TreeNodeSize))
+	data := clone(sf.Data)
+	copy(data[sf.Root:], make([]byte, TreeNodeSize))
 	if err := os.WriteFile(noTree, data, 0o644); err != nil {
 		t.Fatal(err)
 	}

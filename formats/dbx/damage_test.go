@@ -32,28 +32,28 @@ func joinErrs(errs []error) string {
 // scanning, orphaned, byte for byte, and the damage is reported.
 func TestZeroedTreeRoot(t *testing.T) {
 	msgs := synthMsgs(40)
-	sf := buildDBX(msgs, synthOpts{interleave: true})
-	data := clone(sf.data)
-	copy(data[sf.root:], make([]byte, TreeNodeSize))
+	sf := buildDBX(msgs, synthOpts{Interleave: true})
+	data := clone(sf.Data)
+	copy(data[sf.Root:], make([]byte, TreeNodeSize))
 	out, problems := readAll(t, data)
 	if len(out) != len(msgs) {
 		t.Fatalf("%d messages, want %d; problems:\n%s", len(out), len(msgs), joinErrs(problems))
 	}
-	if !strings.Contains(joinErrs(problems), fmt.Sprintf("tree node @0x%x", sf.root)) {
+	if !strings.Contains(joinErrs(problems), fmt.Sprintf("tree node @0x%x", sf.Root)) {
 		t.Errorf("no problem names the root node: %v", problems)
 	}
 	found := byFirstBlock(out)
 	for i, m := range msgs {
-		g, ok := found[sf.blocks[i][0]]
+		g, ok := found[sf.Blocks[i][0]]
 		if !ok {
 			t.Fatalf("message %d not found", i)
 		}
-		if !bytes.Equal(g.bytes, m.text) || g.m.State != formats.Orphaned || g.m.Method != "dbx-scan" || g.m.Attrs["dbx_found"] != FoundUnlisted {
-			t.Errorf("message %d: %s %s %v equal=%v", i, g.m.State, g.m.Method, g.m.Attrs, bytes.Equal(g.bytes, m.text))
+		if !bytes.Equal(g.bytes, m.Text) || g.m.State != formats.Orphaned || g.m.Method != "dbx-scan" || g.m.Attrs["dbx_found"] != FoundUnlisted {
+			t.Errorf("message %d: %s %s %v equal=%v", i, g.m.State, g.m.Method, g.m.Attrs, bytes.Equal(g.bytes, m.Text))
 		}
 	}
 	// the same with the header's root pointer gone
-	data = clone(sf.data)
+	data = clone(sf.Data)
 	le32(data, hdrTreeRoots, 0)
 	out, _ = readAll(t, data)
 	if len(out) != len(msgs) {
@@ -66,11 +66,11 @@ func TestZeroedTreeRoot(t *testing.T) {
 func TestLostLeaf(t *testing.T) {
 	msgs := synthMsgs(130)
 	sf := buildDBX(msgs, synthOpts{})
-	if len(sf.nodes) < 3 {
-		t.Fatalf("tree of %d nodes", len(sf.nodes))
+	if len(sf.Nodes) < 3 {
+		t.Fatalf("tree of %d nodes", len(sf.Nodes))
 	}
-	data := clone(sf.data)
-	leaf := sf.nodes[1]
+	data := clone(sf.Data)
+	leaf := sf.Nodes[1]
 	copy(data[leaf:], make([]byte, TreeNodeSize))
 	out, problems := readAll(t, data)
 	if len(out) != len(msgs) {
@@ -79,8 +79,8 @@ func TestLostLeaf(t *testing.T) {
 	indexed, scanned := 0, 0
 	found := byFirstBlock(out)
 	for i, m := range msgs {
-		g := found[sf.blocks[i][0]]
-		if !bytes.Equal(g.bytes, m.text) {
+		g := found[sf.Blocks[i][0]]
+		if !bytes.Equal(g.bytes, m.Text) {
 			t.Errorf("message %d differs", i)
 		}
 		switch g.m.Method {
@@ -101,9 +101,9 @@ func TestLostLeaf(t *testing.T) {
 func TestTreeLoop(t *testing.T) {
 	msgs := synthMsgs(130)
 	sf := buildDBX(msgs, synthOpts{})
-	data := clone(sf.data)
-	leaf := sf.nodes[len(sf.nodes)-1]
-	le32(data, leaf+8, uint32(sf.root))
+	data := clone(sf.Data)
+	leaf := sf.Nodes[len(sf.Nodes)-1]
+	le32(data, leaf+8, uint32(sf.Root))
 	le32(data, leaf+0x14, 5)
 	out, problems := readAll(t, data)
 	if len(out) != len(msgs) {
@@ -119,8 +119,8 @@ func TestTreeLoop(t *testing.T) {
 func TestBrokenChains(t *testing.T) {
 	msgs := synthMsgs(12)
 	const victim = 4
-	sf := buildDBX(msgs, synthOpts{interleave: true})
-	bl := sf.blocks[victim]
+	sf := buildDBX(msgs, synthOpts{Interleave: true})
+	bl := sf.Blocks[victim]
 	if len(bl) < 4 {
 		t.Fatalf("victim has %d blocks", len(bl))
 	}
@@ -138,22 +138,22 @@ func TestBrokenChains(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data := clone(sf.data)
+			data := clone(sf.Data)
 			tc.damage(data)
 			out, problems := readAll(t, data)
 			found := byFirstBlock(out)
 			for i, m := range msgs {
-				g, ok := found[sf.blocks[i][0]]
+				g, ok := found[sf.Blocks[i][0]]
 				if !ok {
 					t.Fatalf("message %d lost", i)
 				}
 				if i != victim {
-					if !bytes.Equal(g.bytes, m.text) || g.m.State != formats.Intact {
+					if !bytes.Equal(g.bytes, m.Text) || g.m.State != formats.Intact {
 						t.Errorf("message %d: %s", i, g.m.State)
 					}
 					continue
 				}
-				want := m.text[:min(len(m.text), tc.keep*BlockDataSize)]
+				want := m.Text[:min(len(m.Text), tc.keep*BlockDataSize)]
 				if !bytes.Equal(g.bytes, want) || g.m.State != formats.Partial {
 					t.Errorf("victim: %s, %d bytes, want %d", g.m.State, len(g.bytes), len(want))
 				}
@@ -178,46 +178,46 @@ func TestTruncated(t *testing.T) {
 	// the blocks of the last message by reading the tree of a copy
 	// whose infos come first
 	last := len(msgs) - 1
-	cut := sf.blocks[last][1] + BlockHeaderSize + 100
-	data := clone(sf.data)
+	cut := sf.Blocks[last][1] + BlockHeaderSize + 100
+	data := clone(sf.Data)
 	// keep the infos and tree: write them again before the cut is made,
 	// by cutting the bytes of the victim's blocks only (zero what follows)
-	for off := cut; off < sf.blocks[last][len(sf.blocks[last])-1]+BlockSize; off++ {
+	for off := cut; off < sf.Blocks[last][len(sf.Blocks[last])-1]+BlockSize; off++ {
 		data[off] = 0
 	}
 	out, _ := readAll(t, data)
 	found := byFirstBlock(out)
-	g := found[sf.blocks[last][0]]
+	g := found[sf.Blocks[last][0]]
 	if g.m == nil || g.m.State != formats.Partial || len(g.bytes) != 2*BlockDataSize {
 		t.Errorf("zeroed tail: %+v", g.m)
 	}
 
 	// a real truncation: the tree is gone with the end of the file, the
 	// blocks before the cut are found by scanning
-	data = sf.data[:cut]
+	data = sf.Data[:cut]
 	out, problems := readAll(t, data)
 	found = byFirstBlock(out)
 	for i, m := range msgs {
-		g, ok := found[sf.blocks[i][0]]
+		g, ok := found[sf.Blocks[i][0]]
 		if !ok {
 			t.Fatalf("message %d lost; problems %v", i, problems)
 		}
 		if i == last {
-			if g.m.State != formats.Partial || !bytes.Equal(g.bytes, m.text[:BlockDataSize+100]) {
+			if g.m.State != formats.Partial || !bytes.Equal(g.bytes, m.Text[:BlockDataSize+100]) {
 				t.Errorf("last message: %s %d bytes %v", g.m.State, len(g.bytes), g.m.Warnings)
 			}
 			continue
 		}
-		if !bytes.Equal(g.bytes, m.text) || g.m.State != formats.Orphaned {
+		if !bytes.Equal(g.bytes, m.Text) || g.m.State != formats.Orphaned {
 			t.Errorf("message %d: %s", i, g.m.State)
 		}
 	}
 	// cut inside the header: not a dbx file
-	if _, err := NewFile(bytes.NewReader(sf.data[:0x80]), 0x80); err == nil {
+	if _, err := NewFile(bytes.NewReader(sf.Data[:0x80]), 0x80); err == nil {
 		t.Errorf("header cut short: no error")
 	}
 	// cut after the used part of the header: no tree, nothing found, no panic
-	out, _ = readAll(t, sf.data[:0x200])
+	out, _ = readAll(t, sf.Data[:0x200])
 	if len(out) != 0 {
 		t.Errorf("%d messages from a header", len(out))
 	}
@@ -228,11 +228,11 @@ func TestTruncated(t *testing.T) {
 // linked by the free list are told apart.
 func TestDeleted(t *testing.T) {
 	msgs := synthMsgs(8)
-	msgs[2].deleted = true
-	msgs[5].deleted = true
-	msgs[6].unlisted = true
+	msgs[2].Deleted = true
+	msgs[5].Deleted = true
+	msgs[6].Unlisted = true
 	sf := buildDBX(msgs, synthOpts{})
-	out, problems := readAll(t, sf.data)
+	out, problems := readAll(t, sf.Data)
 	if len(problems) > 0 {
 		t.Errorf("problems: %v", problems)
 	}
@@ -241,25 +241,25 @@ func TestDeleted(t *testing.T) {
 	}
 	found := byFirstBlock(out)
 	for i, m := range msgs {
-		g := found[sf.blocks[i][0]]
+		g := found[sf.Blocks[i][0]]
 		if g.m == nil {
 			t.Fatalf("message %d lost", i)
 		}
 		switch {
-		case m.deleted:
-			want := clone(m.text)
+		case m.Deleted:
+			want := clone(m.Text)
 			for k := 0; k < len(want); k += BlockDataSize {
 				copy(want[k:min(len(want), k+freeClobbered)], "????")
 			}
 			if g.m.State != formats.Deleted || g.m.Attrs["dbx_found"] != FoundFree || !bytes.Equal(g.bytes, want) {
 				t.Errorf("deleted message %d: %s %v %d bytes want %d\n%q", i, g.m.State, g.m.Attrs, len(g.bytes), len(want), g.bytes[:40])
 			}
-		case m.unlisted:
-			if g.m.State != formats.Orphaned || !bytes.Equal(g.bytes, m.text) {
+		case m.Unlisted:
+			if g.m.State != formats.Orphaned || !bytes.Equal(g.bytes, m.Text) {
 				t.Errorf("unlisted message %d: %s", i, g.m.State)
 			}
 		default:
-			if g.m.State != formats.Intact || !bytes.Equal(g.bytes, m.text) {
+			if g.m.State != formats.Intact || !bytes.Equal(g.bytes, m.Text) {
 				t.Errorf("message %d: %s", i, g.m.State)
 			}
 		}
@@ -267,10 +267,10 @@ func TestDeleted(t *testing.T) {
 
 	// a live chain on the header's free list is deleted too
 	msgs = synthMsgs(5)
-	msgs[3].unlisted = true
-	sf = buildDBX(msgs, synthOpts{freeListLive: 3})
-	out, _ = readAll(t, sf.data)
-	g := byFirstBlock(out)[sf.blocks[3][0]]
+	msgs[3].Unlisted = true
+	sf = buildDBX(msgs, synthOpts{FreeListLive: 3})
+	out, _ = readAll(t, sf.Data)
+	g := byFirstBlock(out)[sf.Blocks[3][0]]
 	if g.m == nil || g.m.State != formats.Deleted || g.m.Attrs["dbx_found"] != FoundOnFreeList {
 		t.Errorf("free-listed live chain: %+v", g.m)
 	}
@@ -279,16 +279,16 @@ func TestDeleted(t *testing.T) {
 // Runs of blocks that start no message are reported, not returned.
 func TestLeftoverBlocks(t *testing.T) {
 	msgs := synthMsgs(4)
-	msgs[1].unlisted = true
+	msgs[1].Unlisted = true
 	sf := buildDBX(msgs, synthOpts{})
-	data := clone(sf.data)
+	data := clone(sf.Data)
 	// the unlisted message loses its first block: the rest is a headless run
-	copy(data[sf.blocks[1][0]:], make([]byte, BlockSize))
+	copy(data[sf.Blocks[1][0]:], make([]byte, BlockSize))
 	out, problems := readAll(t, data)
 	if len(out) != 3 {
 		t.Errorf("%d messages, want 3", len(out))
 	}
-	if !strings.Contains(joinErrs(problems), fmt.Sprintf("first blocks 0x%x", sf.blocks[1][1])) {
+	if !strings.Contains(joinErrs(problems), fmt.Sprintf("first blocks 0x%x", sf.Blocks[1][1])) {
 		t.Errorf("leftover not reported: %v", problems)
 	}
 }
@@ -297,11 +297,11 @@ func TestLeftoverBlocks(t *testing.T) {
 // its edges are all found.
 func TestScanWindows(t *testing.T) {
 	msgs := synthMsgs(800)
-	sf := buildDBX(msgs, synthOpts{interleave: true})
-	if len(sf.data) < 2*scanWindow+BlockSize {
-		t.Fatalf("file of %d bytes does not cross two windows", len(sf.data))
+	sf := buildDBX(msgs, synthOpts{Interleave: true})
+	if len(sf.Data) < 2*scanWindow+BlockSize {
+		t.Fatalf("file of %d bytes does not cross two windows", len(sf.Data))
 	}
-	data := clone(sf.data)
+	data := clone(sf.Data)
 	le32(data, hdrTreeRoots, 0)
 	out, problems := readAll(t, data)
 	if len(out) != len(msgs) || len(problems) > 0 {
@@ -309,7 +309,7 @@ func TestScanWindows(t *testing.T) {
 	}
 	found := byFirstBlock(out)
 	for i, m := range msgs {
-		if g := found[sf.blocks[i][0]]; !bytes.Equal(g.bytes, m.text) {
+		if g := found[sf.Blocks[i][0]]; !bytes.Equal(g.bytes, m.Text) {
 			t.Errorf("message %d differs", i)
 		}
 	}
@@ -317,7 +317,7 @@ func TestScanWindows(t *testing.T) {
 	f, _ := NewFile(bytes.NewReader(data), int64(len(data)))
 	f.ScanBlocks(func(Block) { n++ })
 	total := 0
-	for _, b := range sf.blocks {
+	for _, b := range sf.Blocks {
 		total += len(b)
 	}
 	if n != total {
@@ -327,19 +327,19 @@ func TestScanWindows(t *testing.T) {
 
 func TestFreeListLoop(t *testing.T) {
 	msgs := synthMsgs(6)
-	msgs[1].deleted, msgs[4].deleted = true, true
+	msgs[1].Deleted, msgs[4].Deleted = true, true
 	sf := buildDBX(msgs, synthOpts{})
-	f, _ := NewFile(bytes.NewReader(sf.data), int64(len(sf.data)))
+	f, _ := NewFile(bytes.NewReader(sf.Data), int64(len(sf.Data)))
 	fl, err := f.FreeList()
-	if err != nil || len(fl) != len(sf.blocks[1])+len(sf.blocks[4]) {
+	if err != nil || len(fl) != len(sf.Blocks[1])+len(sf.Blocks[4]) {
 		t.Fatalf("free list of %d blocks, %v", len(fl), err)
 	}
-	data := clone(sf.data)
-	last := sf.blocks[4][len(sf.blocks[4])-1]
-	le32(data, last+12, uint32(sf.blocks[1][1]))
+	data := clone(sf.Data)
+	last := sf.Blocks[4][len(sf.Blocks[4])-1]
+	le32(data, last+12, uint32(sf.Blocks[1][1]))
 	f, _ = NewFile(bytes.NewReader(data), int64(len(data)))
 	fl, err = f.FreeList()
-	if err == nil || !strings.Contains(err.Error(), "loop") || len(fl) != len(sf.blocks[1])+len(sf.blocks[4]) {
+	if err == nil || !strings.Contains(err.Error(), "loop") || len(fl) != len(sf.Blocks[1])+len(sf.Blocks[4]) {
 		t.Errorf("looped free list: %d blocks, %v", len(fl), err)
 	}
 	out, _ := readAll(t, data)

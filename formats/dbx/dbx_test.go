@@ -60,8 +60,8 @@ func readAll(t testing.TB, data []byte) ([]got, []error) {
 func TestIntact(t *testing.T) {
 	for _, interleave := range []bool{false, true} {
 		msgs := synthMsgs(130) // more than one tree node holds
-		sf := buildDBX(msgs, synthOpts{interleave: interleave})
-		out, problems := readAll(t, sf.data)
+		sf := buildDBX(msgs, synthOpts{Interleave: interleave})
+		out, problems := readAll(t, sf.Data)
 		if len(problems) > 0 {
 			t.Errorf("problems: %v", problems)
 		}
@@ -69,21 +69,21 @@ func TestIntact(t *testing.T) {
 			t.Fatalf("%d messages, want %d", len(out), len(msgs))
 		}
 		for i, g := range out {
-			if !bytes.Equal(g.bytes, msgs[i].text) {
+			if !bytes.Equal(g.bytes, msgs[i].Text) {
 				t.Errorf("message %d differs", i)
 			}
 			if g.m.State != formats.Intact || g.m.Method != "dbx" || len(g.m.Warnings) > 0 {
 				t.Errorf("message %d: %s %s %v", i, g.m.State, g.m.Method, g.m.Warnings)
 			}
-			if g.m.Attrs["dbx_subject"] != msgs[i].subject || g.m.Attrs["dbx_flag_names"] != "downloaded,read" ||
-				g.m.Attrs["dbx_index"] != itoa(int(msgs[i].index)) || g.m.Attrs["dbx_message_id"] != msgs[i].msgID {
+			if g.m.Attrs["dbx_subject"] != msgs[i].Subject || g.m.Attrs["dbx_flag_names"] != "downloaded,read" ||
+				g.m.Attrs["dbx_index"] != itoa(int(msgs[i].Index)) || g.m.Attrs["dbx_message_id"] != msgs[i].MessageID {
 				t.Errorf("message %d attrs %v", i, g.m.Attrs)
 			}
 			h := g.m.Chain[0]
-			if h.Format != "dbx" || *h.Offset != sf.blocks[i][0] || *h.Length != BlockSize {
+			if h.Format != "dbx" || *h.Offset != sf.Blocks[i][0] || *h.Length != BlockSize {
 				t.Errorf("message %d hop %s", i, h)
 			}
-			if !strings.Contains(h.Locator, "index "+itoa(int(msgs[i].index))) {
+			if !strings.Contains(h.Locator, "index "+itoa(int(msgs[i].Index))) {
 				t.Errorf("message %d locator %q", i, h.Locator)
 			}
 		}
@@ -95,7 +95,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func TestFileAPI(t *testing.T) {
 	msgs := synthMsgs(60)
 	sf := buildDBX(msgs, synthOpts{})
-	f, err := NewFile(bytes.NewReader(sf.data), int64(len(sf.data)))
+	f, err := NewFile(bytes.NewReader(sf.Data), int64(len(sf.Data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,27 +107,27 @@ func TestFileAPI(t *testing.T) {
 		t.Fatalf("%d infos, %v", len(infos), errs)
 	}
 	for i, off := range infos {
-		if int64(off) != sf.info[i] {
-			t.Fatalf("info %d @0x%x, want 0x%x (tree order)", i, off, sf.info[i])
+		if int64(off) != sf.Info[i] {
+			t.Fatalf("info %d @0x%x, want 0x%x (tree order)", i, off, sf.Info[i])
 		}
 		mi, err := f.ReadMessageInfo(int64(off))
-		if err != nil || mi.Index != msgs[i].index || int64(mi.Data) != sf.blocks[i][0] || mi.Subject != msgs[i].subject || mi.Sent.IsZero() {
+		if err != nil || mi.Index != msgs[i].Index || int64(mi.Data) != sf.Blocks[i][0] || mi.Subject != msgs[i].Subject || mi.Sent.IsZero() {
 			t.Fatalf("info %d: %+v %v", i, mi, err)
 		}
 		c := f.ReadChain(int64(mi.Data))
-		if c.Err != nil || c.Size != int64(len(msgs[i].text)) || len(c.Blocks) != len(sf.blocks[i]) {
+		if c.Err != nil || c.Size != int64(len(msgs[i].Text)) || len(c.Blocks) != len(sf.Blocks[i]) {
 			t.Fatalf("chain %d: %+v", i, c)
 		}
 	}
-	node, err := f.ReadTreeNode(sf.root)
+	node, err := f.ReadTreeNode(sf.Root)
 	if err != nil || len(node.Entries) == 0 || node.Child == 0 {
 		t.Errorf("root %+v %v", node, err)
 	}
-	if _, err := f.ReadTreeNode(sf.root + 4); !errors.Is(err, ErrFormat) {
+	if _, err := f.ReadTreeNode(sf.Root + 4); !errors.Is(err, ErrFormat) {
 		t.Errorf("tree node at a wrong offset: %v", err)
 	}
 	var fe *FormatError
-	if _, err := f.ReadBlock(sf.blocks[0][0] + 4); !errors.As(err, &fe) || fe.Off != sf.blocks[0][0]+4 || !errors.Is(err, ErrChain) {
+	if _, err := f.ReadBlock(sf.Blocks[0][0] + 4); !errors.As(err, &fe) || fe.Off != sf.Blocks[0][0]+4 || !errors.Is(err, ErrChain) {
 		t.Errorf("block at a wrong offset: %v", err)
 	}
 }
@@ -142,10 +142,10 @@ func TestNotDBX(t *testing.T) {
 		}
 	}
 	sf := buildDBX(synthMsgs(2), synthOpts{})
-	if c := Match(&formats.Probe{Head: sf.data[:4096]}); c != 95 {
+	if c := Match(&formats.Probe{Head: sf.Data[:4096]}); c != 95 {
 		t.Errorf("message store confidence %d", c)
 	}
-	odd := append([]byte(nil), sf.data[:4096]...)
+	odd := append([]byte(nil), sf.Data[:4096]...)
 	odd[5] = 0x77
 	if c := Match(&formats.Probe{Head: odd}); c != 40 {
 		t.Errorf("unknown class confidence %d", c)
@@ -153,22 +153,22 @@ func TestNotDBX(t *testing.T) {
 }
 
 func TestFolderStore(t *testing.T) {
-	sf := buildDBX(nil, synthOpts{folders: []synthFolder{
-		{0, 0xffffffff, "Outlook Express", ""},
-		{1, 0, "Local Folders", ""},
-		{4, 1, "Inbox", "Inbox.dbx"},
-		{5, 4, "Projects", "Projects.dbx"},
-		{9, 0, "news.example.com", ""},
-		{10, 9, "comp.lang.go", "comp.lang.go.dbx"},
+	sf := buildDBX(nil, synthOpts{Folders: []synthFolder{
+		{Index: 0, Parent: 0xffffffff, Name: "Outlook Express", File: ""},
+		{Index: 1, Parent: 0, Name: "Local Folders", File: ""},
+		{Index: 4, Parent: 1, Name: "Inbox", File: "Inbox.dbx"},
+		{Index: 5, Parent: 4, Name: "Projects", File: "Projects.dbx"},
+		{Index: 9, Parent: 0, Name: "news.example.com", File: ""},
+		{Index: 10, Parent: 9, Name: "comp.lang.go", File: "comp.lang.go.dbx"},
 	}})
-	out, problems := readAll(t, sf.data)
+	out, problems := readAll(t, sf.Data)
 	if len(out) != 0 || len(problems) != 0 {
 		t.Errorf("folder store: %d messages, problems %v", len(out), problems)
 	}
-	if c := Match(&formats.Probe{Head: sf.data[:4096]}); c != 95 {
+	if c := Match(&formats.Probe{Head: sf.Data[:4096]}); c != 95 {
 		t.Errorf("folder store confidence %d", c)
 	}
-	f, _ := NewFile(bytes.NewReader(sf.data), int64(len(sf.data)))
+	f, _ := NewFile(bytes.NewReader(sf.Data), int64(len(sf.Data)))
 	fs, errs := f.Folders()
 	if len(fs) != 6 || len(errs) > 0 {
 		t.Fatalf("%d folders, %v", len(fs), errs)
@@ -208,7 +208,7 @@ func TestRegistered(t *testing.T) {
 	sf := buildDBX(msgs, synthOpts{})
 	dir := t.TempDir()
 	p := dir + "/Sent Items.dbx"
-	if err := os.WriteFile(p, sf.data, 0o644); err != nil {
+	if err := os.WriteFile(p, sf.Data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if name, err := formats.Detect(p); err != nil || name != "dbx" {

@@ -20,28 +20,28 @@ func fuzzSeeds() map[string][]byte {
 	sized := func(n, step int) []synthMsg {
 		var out []synthMsg
 		for i := 0; i < n; i++ {
-			out = append(out, synthMsg{text: synthText(i, 300+i*step), index: uint32(i + 1), flags: 0x81, subject: fmt.Sprint("s", i), msgID: fmt.Sprintf("<%d@x>", i)})
+			out = append(out, synthMsg{Text: synthText(i, 300+i*step), Index: uint32(i + 1), Flags: 0x81, Subject: fmt.Sprint("s", i), MessageID: fmt.Sprintf("<%d@x>", i)})
 		}
 		return out
 	}
 	small := func(n int) []synthMsg { return sized(n, 400) }
 	seeds := map[string][]byte{}
-	sf := buildDBX(small(3), synthOpts{interleave: true})
-	seeds["intact"] = sf.data
-	d := clone(sf.data)
-	copy(d[sf.root:], make([]byte, TreeNodeSize))
+	sf := buildDBX(small(3), synthOpts{Interleave: true})
+	seeds["intact"] = sf.Data
+	d := clone(sf.Data)
+	copy(d[sf.Root:], make([]byte, TreeNodeSize))
 	seeds["zeroed-root"] = d
-	d = clone(sf.data)
-	le32(d, sf.blocks[2][1]+12, uint32(sf.blocks[2][0]))
+	d = clone(sf.Data)
+	le32(d, sf.Blocks[2][1]+12, uint32(sf.Blocks[2][0]))
 	seeds["chain-loop"] = d
-	seeds["truncated"] = sf.data[:sf.blocks[2][1]+40]
+	seeds["truncated"] = sf.Data[:sf.Blocks[2][1]+40]
 	m := small(4)
-	m[1].deleted, m[2].deleted, m[3].unlisted = true, true, true
-	seeds["deleted"] = buildDBX(m, synthOpts{}).data
-	seeds["folders"] = buildDBX(nil, synthOpts{folders: []synthFolder{{0, 0xffffffff, "Outlook Express", ""}, {1, 0, "Local Folders", ""}, {4, 1, "Inbox", "Inbox.dbx"}}}).data
+	m[1].Deleted, m[2].Deleted, m[3].Unlisted = true, true, true
+	seeds["deleted"] = buildDBX(m, synthOpts{}).Data
+	seeds["folders"] = buildDBX(nil, synthOpts{Folders: []synthFolder{{Index: 0, Parent: 0xffffffff, Name: "Outlook Express", File: ""}, {Index: 1, Parent: 0, Name: "Local Folders", File: ""}, {Index: 4, Parent: 1, Name: "Inbox", File: "Inbox.dbx"}}}).Data
 	many := buildDBX(sized(60, 0), synthOpts{})
-	d = clone(many.data)
-	le32(d, many.nodes[len(many.nodes)-1]+8, uint32(many.root))
+	d = clone(many.Data)
+	le32(d, many.Nodes[len(many.Nodes)-1]+8, uint32(many.Root))
 	seeds["tree-loop"] = d
 	return seeds
 }

@@ -12,58 +12,17 @@ import (
 // uses too), laid out the way Outlook Express lays them out so that damage
 // can be done to known bytes. These are the tests' names for its types.
 
-type synthMsg struct {
-	text    []byte
-	index   uint32
-	flags   uint32
-	subject string
-	msgID   string
-	// how the message is stored
-	deleted  bool // blocks freed (free-list format), not in the tree
-	unlisted bool // live blocks, not in the tree (a lost message info)
-}
-
-type synthOpts struct {
-	interleave bool // allocate the messages' blocks round-robin
-	// freeListLive names an unlisted message whose live chain the header's
-	// free list (0x48) starts at
-	freeListLive int
-	folders      []synthFolder // write a Folders.dbx instead
-}
-
-type synthFolder struct {
-	index, parent uint32
-	name, file    string
-}
-
-// synthFile is a written file and where its parts are.
-type synthFile struct {
-	data     []byte
-	info     []int64   // message info offset per message (0 when not in the tree)
-	blocks   [][]int64 // block offsets per message
-	root     int64     // tree root node
-	nodes    []int64   // all tree nodes
-	treeVals []int64   // tree values in order
-}
+type (
+	synthMsg    = synth.DBXMessage
+	synthOpts   = synth.DBXOptions
+	synthFolder = synth.DBXFolder
+	synthFile   = synth.DBXMap
+)
 
 func le32(b []byte, off int64, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
 
 // buildDBX writes a message store holding msgs.
-func buildDBX(msgs []synthMsg, o synthOpts) *synthFile {
-	var ms []synth.DBXMessage
-	for _, m := range msgs {
-		ms = append(ms, synth.DBXMessage{Text: m.text, Index: m.index, Flags: m.flags, Subject: m.subject, MessageID: m.msgID, Deleted: m.deleted, Unlisted: m.unlisted})
-	}
-	so := synth.DBXOptions{Interleave: o.interleave, FreeListLive: o.freeListLive}
-	for _, f := range o.folders {
-		so.Folders = append(so.Folders, synth.DBXFolder{Index: f.index, Parent: f.parent, Name: f.name, File: f.file})
-	}
-	if o.folders != nil && so.Folders == nil {
-		so.Folders = []synth.DBXFolder{}
-	}
-	m := synth.DBXWithMap(ms, so)
-	return &synthFile{data: m.Data, info: m.Info, blocks: m.Blocks, root: m.Root, nodes: m.Nodes, treeVals: m.TreeVals}
-}
+func buildDBX(msgs []synthMsg, o synthOpts) *synthFile { return synth.DBXWithMap(msgs, o) }
 
 // synthText makes a message of about n bytes with CRLF line endings.
 func synthText(i, n int) []byte {
@@ -88,7 +47,7 @@ func synthMsgs(n int) []synthMsg {
 			t = synthText(i, 2*BlockDataSize)
 			t = t[:2*BlockDataSize]
 		}
-		out = append(out, synthMsg{text: t, index: uint32(i + 1), flags: 0x81, subject: fmt.Sprintf("synthetic message %d", i), msgID: fmt.Sprintf("<synth.%d@example.net>", i)})
+		out = append(out, synthMsg{Text: t, Index: uint32(i + 1), Flags: 0x81, Subject: fmt.Sprintf("synthetic message %d", i), MessageID: fmt.Sprintf("<synth.%d@example.net>", i)})
 	}
 	return out
 }

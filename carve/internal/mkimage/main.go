@@ -15,22 +15,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
-
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	for suf, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if strings.HasSuffix(s, suf) {
-			s, mult = strings.TrimSuffix(s, suf), m
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n * mult, err
-}
 
 const block = 64 << 20
 
@@ -40,7 +27,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "generator seed")
 	truth := flag.String("truth", "", "also write the ground truth to this file: one line per planted message, \"sha256 kind offset\"")
 	flag.Parse()
-	size, err := parseSize(*sizeFlag)
+	size, err := synth.ParseSize(*sizeFlag)
 	if err != nil || *out == "" || size < block {
 		fmt.Fprintln(os.Stderr, "usage: mkimage -size 1GiB -o FILE (at least 64MiB)")
 		os.Exit(2)

@@ -11,22 +11,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
-
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	for suf, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if strings.HasSuffix(s, suf) {
-			s, mult = strings.TrimSuffix(s, suf), m
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n * mult, err
-}
 
 func main() {
 	sizeFlag := flag.String("size", "1GiB", "approximate size (KiB, MiB, GiB suffixes)")
@@ -34,7 +21,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "generator seed")
 	attach := flag.Int("attach", 100<<10, "size of the attachment in every tenth message")
 	flag.Parse()
-	size, err := parseSize(*sizeFlag)
+	size, err := synth.ParseSize(*sizeFlag)
 	if err != nil || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: mkmbox -size 1GiB -o FILE")
 		os.Exit(2)

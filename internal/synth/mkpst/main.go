@@ -15,23 +15,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
-
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	for suf, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if strings.HasSuffix(s, suf) {
-			s, mult = strings.TrimSuffix(s, suf), m
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n * mult, err
-}
 
 func main() {
 	sizeFlag := flag.String("size", "256MiB", "approximate size (KiB, MiB, GiB suffixes)")
@@ -39,7 +26,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "generator seed")
 	attach := flag.Int("attach", 20<<10, "size of the attachment of every tenth item")
 	flag.Parse()
-	size, err := parseSize(*sizeFlag)
+	size, err := synth.ParseSize(*sizeFlag)
 	if err != nil || *out == "" || size <= 0 {
 		fmt.Fprintln(os.Stderr, "usage: mkpst -size 256MiB -o FILE")
 		os.Exit(2)
