@@ -92,13 +92,16 @@ func score(planted []synth.PlantedMessage, out []carved) tally {
 	for _, o := range out {
 		t.outputs++
 		if o.off >= 0 {
-			n := 0
-			for off := range starts {
+			// glued: the output's bytes hold the starts of pieces of two
+			// different planted messages (the pieces of one fragmented
+			// message inside its span are not two messages)
+			msgs := map[int]bool{}
+			for off, i := range starts {
 				if off >= o.off && off < o.off+o.n {
-					n++
+					msgs[i] = true
 				}
 			}
-			if n > 1 {
+			if len(msgs) > 1 {
 				t.glued++
 			}
 		}

@@ -290,7 +290,10 @@ func (c *Carver) fits(ms *scanner, t *tail, h int64) bool {
 			return t.frag == 0 && len(line) > 2 && line[0] == '-' && line[1] == '-'
 		}
 		if t.lineLen > 0 {
-			return t.frag+len(line) == t.lineLen || t.frag+len(line) < t.lineLen && isLastB64(b[i+1:])
+			// a full line, or the part's short last line: base64 comes in
+			// groups of 4, so a last line holds a multiple of 4 (which
+			// turns away 3 in 4 of the pieces that only happen to fit)
+			return t.frag+len(line) == t.lineLen || t.frag+len(line) < t.lineLen && (t.frag+len(line))%4 == 0 && isLastB64(b[i+1:])
 		}
 		// the line length is not known yet (the piece was cut in the
 		// part's first line): the next line gives it

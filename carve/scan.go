@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/mailsalvage/mailsalvage/formats/mbox"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
@@ -472,11 +473,33 @@ func (s *scanner) sectorStart(k int64, mid bool) bool {
 	if !ok || !isStartName(line[:nameLen]) {
 		return false
 	}
+	if mid && s.nameCut(k, line[:nameLen]) {
+		return false
+	}
 	h := detectHeader(s.v.at(k, innerLimit), innerLimit)
 	if mid {
 		return h.Accepts(ctxSector)
 	}
 	return h.Accepts(ctxInBody)
+}
+
+// nameCut reports whether the line cut at k began a field name that goes
+// on at k: "Return-" before the boundary and "Path: <...>" after it is
+// one Return-Path field of the message going on, not a message starting
+// with a Path field. name is the field name at k.
+func (s *scanner) nameCut(k int64, name []byte) bool {
+	before := s.v.behind(k, 40)
+	i := bytes.LastIndexByte(before, '\n')
+	if i < 0 && len(before) == 40 {
+		return false // no line start near: not a field name
+	}
+	part := before[i+1:]
+	if len(part) == 0 {
+		return false
+	}
+	whole := strings.ToLower(string(part) + string(name))
+	_, known := fieldRules[whole]
+	return known
 }
 
 // isField reports whether the line at p starts a header field.
