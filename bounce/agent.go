@@ -49,8 +49,14 @@ func AgentRows() []AgentRow {
 	return append([]AgentRow(nil), agentRows...)
 }
 
-// agent is the mail system that wrote a notice, as far as it can be told.
-type agent struct{ name, kind string }
+// agent is the mail system that wrote a notice, as far as it can be told,
+// and, per recipient, the receiving provider that answered (see
+// provider.go).
+type agent struct {
+	name, kind string
+	origin     []string // the host names of the notice's earliest Received field
+	provider   string
+}
 
 // detectAgent names the agent that wrote a notice from its header and
 // its text (the first row of data/agents.tsv that matches), or the zero
@@ -82,7 +88,7 @@ func detectAgent(top rfc5322.Header, notice string) agent {
 				v = strings.ToLower(collapse(v))
 			}
 			if r.Expr.MatchString(v) {
-				return agent{r.Agent, r.Kind}
+				return agent{name: r.Agent, kind: r.Kind}
 			}
 		}
 	}

@@ -101,6 +101,11 @@ func parse(msg []byte, depth int) *Report {
 	exclude := senderAddrs(top)
 	weak := toAddrs(top)
 	ag := detectAgent(top, notice)
+	var received []string
+	for _, v := range top.Values("Received") {
+		received = append(received, rfc5322.Text(v))
+	}
+	ag.origin = originHosts(received)
 	if len(dsn) > 0 {
 		rep.Kind = "dsn"
 		blocks := textRecipients(notice, exclude, weak)
@@ -155,7 +160,12 @@ func parse(msg []byte, depth int) *Report {
 				// recipient's Diagnostic-Code: the Status field stands
 				r.Status = d.status
 			}
-			if (d.diagType == "x-unix" || strings.HasPrefix(d.final, "|")) && (r.Reason == OnHold || r.Reason == Undefined || r.Reason == SystemError) {
+			if d.diagType == "x-unix" && r.Reason != MailerError {
+				// a local delivery program's own words: what they say
+				// of the mailbox, the system or the content, else the
+				// program failed
+				r.Reason = unixReason(r.Status, normText(r.RemoteText))
+			} else if strings.HasPrefix(d.final, "|") && (r.Reason == OnHold || r.Reason == Undefined || r.Reason == SystemError) {
 				// delivered to a program or a file, and that failed
 				r.Reason = MailerError
 			}
@@ -294,6 +304,7 @@ func fill(r *Recipient, a agent, field, context string) {
 			r.Action = "failed"
 		}
 	}
+	a.provider = detectProvider(a, r.Address, r.RemoteMTA, text+" "+context)
 	r.Reason = classifyBy(a, r.Status, r.ReplyCode, text, text+" "+context, r.Action)
 	if len(r.RemoteText) > 2000 {
 		r.RemoteText = r.RemoteText[:2000]

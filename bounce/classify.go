@@ -99,6 +99,11 @@ func classify(status, reply, text, context, action string) string {
 // are read.
 func classifyBy(a agent, status, reply, text, context, action string) string {
 	t := normText(text)
+	if r := providerReason(a.provider, status, reply, t); r != "" {
+		// the receiving provider's own code or sentence, by its
+		// documented meaning
+		return r
+	}
 	sr := StatusReason(status)
 	stage := smtpStage(normText(context))
 	switch stage {
@@ -112,7 +117,8 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		}
 		// refused at MAIL FROM: about the sender or the sending host,
 		// never the recipient
-		if matchReason(Rejected, t) {
+		if matchReason(Rejected, t) || bareDenial.MatchString(t) {
+			// a bare "access denied" at MAIL FROM refuses the sender
 			return Rejected
 		}
 		for _, r := range append(append([]string(nil), firstRound...), secondRound...) {
@@ -123,6 +129,16 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t)
+	if r == MailboxFull && definite(SystemFull, t) {
+		// "insufficient disk space; try again later": the server's
+		// own spool, not the recipient's mailbox
+		r = SystemFull
+	}
+	if (r == "" || r == NetworkError || r == SystemError || r == Expired) && definite(MailerError, t) {
+		// "Command output: ... connection refused": a local program
+		// failed, whatever it failed of
+		r = MailerError
+	}
 	if r == Expired && definite(NetworkError, t) {
 		// "message expired, DNS query failed": the name lookup kept
 		// failing, which is what there is to fix
@@ -209,6 +225,31 @@ func byWords(status, sr, t string) string {
 		}
 	}
 	return ""
+}
+
+// bareDenial: a reply that says only that access is denied.
+var bareDenial = regexp.MustCompile(`^(?:[45][0-9][0-9][ -])?(?:[45]\.[0-9]{1,3}\.[0-9]{1,3} )?(?:access denied|not authorized|unauthorized)\.?$`)
+
+// unixReason is the reason of a failure a local delivery program
+// (Diagnostic-Code: X-Unix) reported: the words about the mailbox, the
+// system or the content, else by the status code's class, else the
+// program failed (mailererror; also for words of a system error, which
+// is then the program's: "Operating system error").
+func unixReason(status, t string) string {
+	for _, r := range secondRound {
+		if r != SyntaxError && r != SystemError && matchReason(r, t) {
+			return r
+		}
+	}
+	if len(status) >= 3 {
+		switch status[1:3] {
+		case ".6":
+			return ContentError
+		case ".7":
+			return SecurityError
+		}
+	}
+	return MailerError
 }
 
 // fallback is the reason when no word and no code says anything specific.

@@ -22,14 +22,8 @@ var sisimaiDifferences = []difference{
 	// the same server words, two readings by sending product
 	{"lhost-apachejames-01.eml", "000000000000@vtext.example.com", "reason", UserUnknown, Filtered,
 		`the server said "550 - Requested action not taken: no such user here", which mail systems' own tables (Verizon's, MessageLabs') give for a mailbox that does not exist, and sisimai calls it userunknown from them (lhost-verizon-02, the same words); only its Apache James module leaves it to its filtered rule`},
-	{"rhost-spectrum-01.eml", "theusername@charter.net", "reason", Rejected, TooManyConn,
-		`the server said "550 5.1.0 <...> sender rejected": the sender address was refused; sisimai maps Spectrum's AUP codes by its own table`},
 	{"make-test-06.eml", "this-user-does-not-exist-on-the-server@ezweb.ne.jp", "reason", Filtered, Suspend,
 		`the line beside the address says "user unknown", with neither a status code nor the SMTP command (filtered, as sisimai's own rule calls such words); sisimai reads the notice's general sentence ("The user(s) account is disabled.") instead`},
-	// the notice does not say why: "onhold" (we could not tell) rather
-	// than a guess
-	{"rhost-franceptt-10.eml", "xxxx@laposte.net", "reason", OnHold, Undefined,
-		`both mean "unknown": the server's words ("Service refuse. Veuillez essayer plus tard") say nothing specific, and we keep them as onhold because there are words`},
 	// status and recipient
 	{"lhost-postfix-02.eml", "filtered@example.co.jp", "status", "5.2.1", "5.1.1",
 		`the remote server answered "550 5.2.1" and the DSN's Status field says 5.2.1 too; sisimai rewrites it to 5.1.1 from its reason`},

@@ -177,7 +177,7 @@ func TestAgentKinds(t *testing.T) {
 		{agentList, "", "The group you tried to contact may not exist, or you may not have permission to post", Rejected},
 		{agentList, "", "", Rejected},
 	} {
-		got := classifyBy(agent{"test", c.kind}, c.status, "", c.text, c.text, "failed")
+		got := classifyBy(agent{name: "test", kind: c.kind}, c.status, "", c.text, c.text, "failed")
 		if got != c.want {
 			t.Errorf("kind %q, status %q, %q: %s, want %s", c.kind, c.status, c.text, got, c.want)
 		}
@@ -197,5 +197,99 @@ func TestSMTPStage(t *testing.T) {
 		if got := smtpStage(normText(c.in)); got != c.want {
 			t.Errorf("smtpStage(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestProviderRows: every row of data/providers.tsv tells its provider
+// from its own example (and no earlier row of another provider does).
+func TestProviderRows(t *testing.T) {
+	rows := ProviderRows()
+	if len(rows) < 10 {
+		t.Fatalf("only %d provider rows", len(rows))
+	}
+	for _, r := range rows {
+		if !r.Expr.MatchString(strings.ToLower(r.Example)) {
+			t.Errorf("data/providers.tsv:%d: %q does not match its example %q", r.Line, r.Expr, r.Example)
+			continue
+		}
+		var got string
+		switch r.Where {
+		case "host":
+			got = detectProvider(agent{}, "a@example.invalid", r.Example, "")
+		case "domain":
+			got = detectProvider(agent{}, "a@"+r.Example, "", "")
+		case "agent":
+			got = detectProvider(agent{name: r.Example}, "a@example.invalid", "", "")
+		}
+		if got != r.Provider {
+			t.Errorf("data/providers.tsv:%d: %s %q is told to be %q's, want %s", r.Line, r.Where, r.Example, got, r.Provider)
+		}
+	}
+	// a host the notice says it talked to counts, the earliest Received
+	// field's only when the notice names no host
+	if got := detectProvider(agent{}, "a@example.org", "", "host mx3.qq.com[192.0.2.1] said: 550 Mailbox not found."); got != "Tencent" {
+		t.Errorf("host named in the text: %q, want Tencent", got)
+	}
+	origin := originHosts([]string{"from mx.example.org by mx.example.net", "from a.eop-nam03.prod.protection.outlook.com (198.51.100.2) by b.namprd22.prod.outlook.com"})
+	if got := detectProvider(agent{origin: origin}, "a@example.org", "", "550 5.1.10 Recipient not found"); got != "Microsoft" {
+		t.Errorf("earliest Received field %v: %q, want Microsoft", origin, got)
+	}
+	if got := detectProvider(agent{origin: origin}, "a@example.org", "mx.example.org", ""); got != "" {
+		t.Errorf("a Remote-MTA of no known provider: %q, want none", got)
+	}
+}
+
+// TestProviderReplies: every row of data/provider-replies.tsv matches its
+// example, and the example, as the provider's answer, gives the row's
+// reason (or that of an earlier row of the same provider, which then
+// shadows it: reported).
+func TestProviderReplies(t *testing.T) {
+	rows := ProviderReplies()
+	if len(rows) < 50 {
+		t.Fatalf("only %d provider reply rows", len(rows))
+	}
+	for _, r := range rows {
+		text := normText(r.Example)
+		status, reply := findStatus(text), findReply(text)
+		if !r.Expr.MatchString(text) {
+			t.Errorf("data/provider-replies.tsv:%d: %q does not match its example %q", r.Line, r.Expr, r.Example)
+			continue
+		}
+		if code := strings.TrimSpace(reply + " " + status); r.Code != nil && !r.Code.MatchString(code) {
+			t.Errorf("data/provider-replies.tsv:%d: code %q does not match the example's %q", r.Line, r.Code, code)
+			continue
+		}
+		if got := providerReason(r.Provider, status, reply, text); got != r.Reason {
+			t.Errorf("data/provider-replies.tsv:%d: example %q gives %s, want %s (an earlier row of %s matches it)", r.Line, r.Example, got, r.Reason, r.Provider)
+		}
+		a := agent{provider: r.Provider}
+		if got := classifyBy(a, status, reply, r.Example, r.Example, "failed"); got != r.Reason {
+			t.Errorf("data/provider-replies.tsv:%d: classify gives %s, want %s", r.Line, got, r.Reason)
+		}
+		// another provider's answer is read by the general tables
+		if got := providerReason("", status, reply, text); got != "" {
+			t.Errorf("data/provider-replies.tsv:%d: no provider, reason %s", r.Line, got)
+		}
+	}
+}
+
+// TestUnixAndMailFrom: a local delivery program's words (X-Unix) and a
+// bare denial at MAIL FROM.
+func TestUnixAndMailFrom(t *testing.T) {
+	for _, c := range []struct{ status, text, want string }{
+		{"5.1.1", `procmail: Couldn't create "/var/spool/mail/neko" id: No such user`, MailerError},
+		{"4.5.0", "451 4.0.0 Operating system error", MailerError},
+		{"5.2.2", "procmail: mailbox full", MailboxFull},
+		{"5.7.1", "permission problem", SecurityError},
+	} {
+		if got := unixReason(c.status, normText(c.text)); got != c.want {
+			t.Errorf("x-unix %s %q: %s, want %s", c.status, c.text, got, c.want)
+		}
+	}
+	if got := classify("5.7.1", "550", "550 5.7.1 Access denied", "550 5.7.1 Access denied (in reply to MAIL FROM command)", "failed"); got != Rejected {
+		t.Errorf("access denied at MAIL FROM: %s, want rejected", got)
+	}
+	if got := classify("5.7.0", "530", "530 5.7.0 Authentication required", "530 5.7.0 Authentication required (in reply to MAIL FROM command)", "failed"); got != SecurityError {
+		t.Errorf("authentication required at MAIL FROM: %s, want securityerror", got)
 	}
 }

@@ -87,6 +87,7 @@ var (
 var tables = sync.OnceFunc(func() {
 	loadTables()
 	loadAgents()
+	loadProviders()
 })
 
 func loadTables() {
