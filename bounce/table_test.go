@@ -18,7 +18,7 @@ func TestPatternRows(t *testing.T) {
 	for _, p := range Patterns() {
 		t.Run(fmt.Sprintf("line%d-%s", p.Line, p.Reason), func(t *testing.T) {
 			if !p.Expr.MatchString(normText(p.Example)) {
-				t.Fatalf("data/patterns.tsv:%d: %q does not match its example %q", p.Line, p.Expr, p.Example)
+				t.Fatalf("%s:%d: %q does not match its example %q", p.File, p.Line, p.Expr, p.Example)
 			}
 			got := Classify("", "", p.Example, "failed")
 			if p.Reason == UserUnknown && !p.Definite {
@@ -30,7 +30,7 @@ func TestPatternRows(t *testing.T) {
 			if got != p.Reason {
 				shadowed++
 				if rank(got) > rank(p.Reason) {
-					t.Errorf("data/patterns.tsv:%d: example %q gives %s, ranked after %s", p.Line, p.Example, got, p.Reason)
+					t.Errorf("%s:%d: example %q gives %s, ranked after %s", p.File, p.Line, p.Example, got, p.Reason)
 				}
 			}
 		})

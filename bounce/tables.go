@@ -51,11 +51,12 @@ var Reasons = []string{
 	MailerError, TooManyConn, ContentError, NotAccept, SyntaxError, OnHold, Undefined,
 }
 
-// Pattern is one row of data/patterns.tsv.
+// Pattern is one row of data/patterns.tsv or data/sisimai-phrases.tsv.
 type Pattern struct {
 	Reason  string
 	Expr    *regexp.Regexp
 	Example string
+	File    string // data/patterns.tsv or data/sisimai-phrases.tsv
 	Line    int
 	// Definite rows (their reason is written "userunknown!" in the
 	// file) are the words a mail system's own error table uses for
@@ -90,6 +91,11 @@ var tables = sync.OnceFunc(func() {
 	loadProviders()
 })
 
+// patternFiles hold the pattern rows: our own, then the phrases taken
+// from sisimai (data/sisimai-phrases.tsv says from where, under which
+// licence).
+var patternFiles = []string{"data/patterns.tsv", "data/sisimai-phrases.tsv"}
+
 func loadTables() {
 	byReason = map[string]*regexp.Regexp{}
 	alts := map[string][]string{}
@@ -100,19 +106,21 @@ func loadTables() {
 		valid[r] = true
 	}
 	definiteAlts := map[string][]string{}
-	readTSV("data/patterns.tsv", 3, func(line int, f []string) {
-		definite := strings.HasSuffix(f[0], "!")
-		f[0] = strings.TrimSuffix(f[0], "!")
-		if definite {
-			definiteAlts[f[0]] = append(definiteAlts[f[0]], "(?:"+f[1]+")")
-		}
-		if !valid[f[0]] {
-			panic(fmt.Sprintf("bounce: data/patterns.tsv:%d: unknown reason %q", line, f[0]))
-		}
-		re := regexp.MustCompile(f[1])
-		patterns = append(patterns, Pattern{Reason: f[0], Expr: re, Example: f[2], Line: line, Definite: definite})
-		alts[f[0]] = append(alts[f[0]], "(?:"+f[1]+")")
-	})
+	for _, file := range patternFiles {
+		readTSV(file, 3, func(line int, f []string) {
+			definite := strings.HasSuffix(f[0], "!")
+			f[0] = strings.TrimSuffix(f[0], "!")
+			if definite {
+				definiteAlts[f[0]] = append(definiteAlts[f[0]], "(?:"+f[1]+")")
+			}
+			if !valid[f[0]] {
+				panic(fmt.Sprintf("bounce: %s:%d: unknown reason %q", file, line, f[0]))
+			}
+			re := regexp.MustCompile(f[1])
+			patterns = append(patterns, Pattern{Reason: f[0], Expr: re, Example: f[2], File: file, Line: line, Definite: definite})
+			alts[f[0]] = append(alts[f[0]], "(?:"+f[1]+")")
+		})
+	}
 	for r, a := range alts {
 		byReason[r] = regexp.MustCompile(strings.Join(a, "|"))
 	}
