@@ -144,3 +144,41 @@ func TestListHeadersCorpus(t *testing.T) {
 	}
 	t.Logf("%d corpus items listed", n)
 }
+
+// TestListHeadersThroughFolder: a PST inside a folder is listed by its
+// headers too (the walker passes ListHeaders on to the sources it opens).
+func TestListHeadersThroughFolder(t *testing.T) {
+	g := synth.NewGen(3)
+	data, err := synth.PST(synth.PSTStore{Folders: []*synth.PSTFolder{{Name: "Inbox", Class: "IPF.Note", Messages: []*mapi.Message{synth.NoteMessage(g.Note()), synth.NoteMessage(g.Note())}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "Outlook"), 0o755)
+	os.WriteFile(filepath.Join(dir, "Outlook", "archive.pst"), data, 0o644)
+	src, _, err := formats.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if !formats.ListHeaders(src) {
+		t.Fatal("a folder source does not pass ListHeaders on")
+	}
+	n := 0
+	for {
+		m, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if m.Header == nil {
+			t.Errorf("%s: no header listed", m.Chain)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d messages, want 2", n)
+	}
+}
