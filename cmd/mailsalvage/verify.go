@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -46,12 +44,6 @@ func runVerify(stdout io.Writer, out string, asJSON bool) error {
 			return &exitError{code: exitMismatch, err: fmt.Errorf("%s: no %s here: not a mailsalvage output folder", out, export.ProvenanceFile)}
 		}
 		return &exitError{code: exitMismatch, err: fmt.Errorf("%s: %v", out, err)}
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// verify holds ~170 bytes per file of OUT (its name and hashes):
-		// recover's soft limit would have the collector run without end
-		// on a run of a million messages
-		debug.SetMemoryLimit(math.MaxInt64)
 	}
 	res, err := export.Verify(out)
 	if err != nil {
