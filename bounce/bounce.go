@@ -45,10 +45,24 @@ func Parse(msg []byte) *Report {
 	return parse(msg, 0)
 }
 
+// skipBlankLines drops empty or blank lines in front of a message (a file
+// saved with a line or two before its header), at most 16 of them.
+func skipBlankLines(msg []byte) []byte {
+	for n := 0; n < 16; n++ {
+		i := bytes.IndexByte(msg, '\n')
+		if i < 0 || len(bytes.TrimLeft(msg[:i], " \t\r")) > 0 {
+			return msg
+		}
+		msg = msg[i+1:]
+	}
+	return msg
+}
+
 func parse(msg []byte, depth int) *Report {
 	if len(msg) > MaxMessage {
 		msg = msg[:MaxMessage]
 	}
+	msg = skipBlankLines(msg)
 	if bytes.HasPrefix(msg, []byte("From ")) {
 		// an mbox separator line left in front of the message
 		if i := bytes.IndexByte(msg, '\n'); i >= 0 {
