@@ -482,7 +482,7 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 		!senderWords.MatchString(from) {
 		return false // an auto-reply (RFC 3834), not a bounce
 	}
-	fromDaemon := senderWords.MatchString(from)
+	fromDaemon := senderWords.MatchString(from) || strings.Contains(strings.ToLower(from), "daemon")
 	if rp, ok := top.Get("Return-Path"); ok && strings.TrimSpace(string(rp)) == "<>" {
 		fromDaemon = fromDaemon || subjectWords.MatchString(subject)
 	}
