@@ -657,3 +657,23 @@ func (w *ndbWriter) header(out []byte, h ndbHeader, size, amapLast, free int64, 
 	}
 	le.PutUint32(out[4:], plainCRC32(out[8:8+471]))
 }
+
+// PSTFirstAMap is the offset of a PST file's first AMap page.
+const PSTFirstAMap = pstFirstAMap
+
+// PSTAMapStart returns the offset of AMap page i; its data section
+// follows it (and the PMap, every eighth one).
+func PSTAMapStart(i int64) int64 { return amapStart(i) }
+
+// PSTSpace hands out the space of a PST file's data sections as the
+// writer does, for tests that lay a written file out again.
+type PSTSpace struct{ a pstAllocator }
+
+// NewPSTSpace starts at the first AMap's data section.
+func NewPSTSpace() *PSTSpace { return &PSTSpace{pstAllocator{pos: pstFirstAMap}} }
+
+// Alloc returns the offset of n bytes aligned to align.
+func (s *PSTSpace) Alloc(n, align int64) int64 { return s.a.alloc(n, align) }
+
+// AMaps returns how many AMap pages the space handed out needs.
+func (s *PSTSpace) AMaps() int64 { return (s.a.pos - pstFirstAMap + pstAMapSpan - 1) / pstAMapSpan }

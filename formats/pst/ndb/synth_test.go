@@ -54,41 +54,6 @@ func buildSynth(t testing.TB, s synth.PSTStore) ([]byte, *synth.PSTMap) {
 	return b, m
 }
 
-// PST layout constants (MS-PST 2.2.2.7), as synth uses them.
-const (
-	tFirstAMap = 0x4400
-	tAMapSpan  = 496 * 8 * 64
-)
-
-func tAMapStart(i int64) int64 { return tFirstAMap + i*tAMapSpan }
-
-func tReservedEnd(i int64) int64 {
-	end := tAMapStart(i) + 512
-	if i%8 == 0 {
-		end += 512 // the PMap
-	}
-	return end
-}
-
-// tAlloc hands out space as synth does: in the AMaps' data sections.
-type tAlloc struct{ pos int64 }
-
-func (a *tAlloc) alloc(n, align int64) int64 {
-	for {
-		p := (a.pos + align - 1) / align * align
-		i := (p - tFirstAMap) / tAMapSpan
-		switch {
-		case p < tReservedEnd(i):
-			a.pos = tReservedEnd(i)
-		case p+n > tAMapStart(i+1):
-			a.pos = tAMapStart(i + 1)
-		default:
-			a.pos = p + n
-			return p
-		}
-	}
-}
-
 // interleave lays a synth file out again with its B-tree pages among the
 // blocks, one page after every `every` blocks, as a file Outlook has been
 // writing to for a while looks: so that a truncated file or zeroed sectors
@@ -101,7 +66,7 @@ func interleave(t testing.TB, b []byte, m *synth.PSTMap, every int) ([]byte, *sy
 		t.Fatal(err)
 	}
 	lay := layouts[h.Version]
-	a := &tAlloc{pos: tFirstAMap}
+	a := synth.NewPSTSpace()
 	blockOff := map[uint64]int64{}
 	pageOff := map[uint64]int64{}
 	// pages in a mixed order, NBT and BBT pages, leaves and branches
@@ -109,22 +74,22 @@ func interleave(t testing.TB, b []byte, m *synth.PSTMap, every int) ([]byte, *sy
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(pages), func(i, j int) { pages[i], pages[j] = pages[j], pages[i] })
 	pi := 0
 	for i, blk := range m.Blocks {
-		blockOff[blk.BID] = a.alloc(int64(lay.blockSpan(blk.Size)), 64)
+		blockOff[blk.BID] = a.Alloc(int64(lay.blockSpan(blk.Size)), 64)
 		if (i+1)%every == 0 && pi < len(pages) {
-			pageOff[pages[pi].BID] = a.alloc(512, 512)
+			pageOff[pages[pi].BID] = a.Alloc(512, 512)
 			pi++
 		}
 	}
 	for ; pi < len(pages); pi++ {
-		pageOff[pages[pi].BID] = a.alloc(512, 512)
+		pageOff[pages[pi].BID] = a.Alloc(512, 512)
 	}
-	amaps := (a.pos - tFirstAMap + tAMapSpan - 1) / tAMapSpan
-	size := tAMapStart(amaps)
+	amaps := a.AMaps()
+	size := synth.PSTAMapStart(amaps)
 	out := make([]byte, size)
-	copy(out, b[:tFirstAMap])
-	used := make([]bool, (size-tFirstAMap)/64)
+	copy(out, b[:synth.PSTFirstAMap])
+	used := make([]bool, (size-synth.PSTFirstAMap)/64)
 	mark := func(off, n int64) {
-		for u := (off - tFirstAMap) / 64; u < (off-tFirstAMap+n+63)/64; u++ {
+		for u := (off - synth.PSTFirstAMap) / 64; u < (off-synth.PSTFirstAMap+n+63)/64; u++ {
 			used[u] = true
 		}
 	}
@@ -166,11 +131,11 @@ func interleave(t testing.TB, b []byte, m *synth.PSTMap, every int) ([]byte, *sy
 	// AMaps (PMaps all ones, as synth writes them) and the header
 	var free int64
 	for i := int64(0); i < amaps; i++ {
-		mark(tAMapStart(i), 512)
+		mark(synth.PSTAMapStart(i), 512)
 		if i%8 == 0 {
-			pm := out[tAMapStart(i)+512 : tAMapStart(i)+1024]
-			copy(pm, b[tAMapStart(i)+512:tAMapStart(i)+1024])
-			mark(tAMapStart(i)+512, 512)
+			pm := out[synth.PSTAMapStart(i)+512 : synth.PSTAMapStart(i)+1024]
+			copy(pm, b[synth.PSTAMapStart(i)+512:synth.PSTAMapStart(i)+1024])
+			mark(synth.PSTAMapStart(i)+512, 512)
 		}
 	}
 	for i := int64(0); i < amaps; i++ {
@@ -182,13 +147,13 @@ func interleave(t testing.TB, b []byte, m *synth.PSTMap, every int) ([]byte, *sy
 	}
 	if lay.idSize == 4 {
 		le.PutUint32(out[168:], uint32(size))
-		le.PutUint32(out[172:], uint32(tAMapStart(amaps-1)))
+		le.PutUint32(out[172:], uint32(synth.PSTAMapStart(amaps-1)))
 		le.PutUint32(out[176:], uint32(free))
 		putHeaderRoot(184, h.NBTRoot)
 		putHeaderRoot(192, h.BBTRoot)
 	} else {
 		le.PutUint64(out[184:], uint64(size))
-		le.PutUint64(out[192:], uint64(tAMapStart(amaps-1)))
+		le.PutUint64(out[192:], uint64(synth.PSTAMapStart(amaps-1)))
 		le.PutUint64(out[200:], uint64(free))
 		putHeaderRoot(216, h.NBTRoot)
 		putHeaderRoot(232, h.BBTRoot)
@@ -200,7 +165,7 @@ func interleave(t testing.TB, b []byte, m *synth.PSTMap, every int) ([]byte, *sy
 // writeAMap writes AMap page i from used (one flag per 64 bytes) and
 // returns the free bytes it maps.
 func writeAMap(out []byte, i int64, used []bool, lay layout) int64 {
-	am := out[tAMapStart(i) : tAMapStart(i)+512]
+	am := out[synth.PSTAMapStart(i) : synth.PSTAMapStart(i)+512]
 	bits := am[:512-lay.pageTrailer]
 	if lay.idSize == 4 {
 		bits = bits[4:]
@@ -218,8 +183,8 @@ func writeAMap(out []byte, i int64, used []bool, lay layout) int64 {
 	tr := am[512-lay.pageTrailer:]
 	tr[0], tr[1] = PTypeAMap, PTypeAMap
 	binary.LittleEndian.PutUint16(tr[2:], 0)
-	putTrailerBID(tr, lay, uint64(tAMapStart(i)))
-	fixPageCRC(out, tAMapStart(i), lay)
+	putTrailerBID(tr, lay, uint64(synth.PSTAMapStart(i)))
+	fixPageCRC(out, synth.PSTAMapStart(i), lay)
 	return free
 }
 
@@ -235,15 +200,15 @@ func putTrailerBID(tr []byte, lay layout, bid uint64) {
 // AMap pages' CRCs.
 func setAMap(b []byte, off, n int64, set bool, lay layout) {
 	_, _, _, bo, _ := lay.amapGeometry()
-	for u := (off - tFirstAMap) / 64; u < (off-tFirstAMap+n+63)/64; u++ {
+	for u := (off - synth.PSTFirstAMap) / 64; u < (off-synth.PSTFirstAMap+n+63)/64; u++ {
 		i, k := u/(496*8), u%(496*8)
-		bits := b[tAMapStart(i)+int64(bo):]
+		bits := b[synth.PSTAMapStart(i)+int64(bo):]
 		if set {
 			bits[k/8] |= 0x80 >> (k % 8)
 		} else {
 			bits[k/8] &^= 0x80 >> (k % 8)
 		}
-		fixPageCRC(b, tAMapStart(i), lay)
+		fixPageCRC(b, synth.PSTAMapStart(i), lay)
 	}
 }
 
