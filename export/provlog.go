@@ -42,7 +42,10 @@ func hashEvidence(path string) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	// 1 MiB reads: io.Copy's 32 KiB would take 32 times as many system
+	// calls (500 for a 16 MB file); the struct hides os.File's WriteTo,
+	// which would bring them back.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 1<<20)); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
