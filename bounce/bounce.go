@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
@@ -397,7 +398,7 @@ var origMarker = regexp.MustCompile(`(?im)^[ \t>]*(?:(?:-{2,}|={2,}|_{2,}|\*{2,}
 	`)|[^\n]{0,40}(?:` + origPhrases + `)[^\n]{0,30}(?::|-{2,}|follows|below)[.:]?[ \t]*\r?$|[ \t]*(?:` + origPhrases + `)[.:]?[ \t]*\r?$)`)
 
 const origPhrases = `original message|the original message|below this line is a copy of the message|this is a copy of the message|` +
-	`a copy of the original message|copy of the message|original message follows|returned message|unsent message|` +
+	`a copy of the original message|copy of the message|copy of your message|original message follows|returned message|unsent message|` +
 	`undelivered message|headers of the original message|the header of the original message|original message header|` +
 	`message header follows|rfc822 header|your message reads|original mail|included is a copy|text of the original|` +
 	`元のメッセージ|送信されたメッセージ|オリジナルメッセージ`
@@ -478,13 +479,24 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 	if _, ok := top.Get("X-Failed-Recipients"); ok {
 		return true
 	}
+	// From: <> is the null sender itself (RFC 5321 section 4.5.5): a
+	// mail system, never a person or a person's auto-responder
+	f, hasFrom := top.Get("From")
+	nullFrom := hasFrom && (strings.TrimSpace(string(f)) == "<>" || strings.TrimSpace(string(f)) == "")
 	if v, ok := top.Get("Auto-Submitted"); ok && strings.Contains(strings.ToLower(string(v)), "auto-replied") &&
-		!senderWords.MatchString(from) {
+		!senderWords.MatchString(from) && !nullFrom {
 		return false // an auto-reply (RFC 3834), not a bounce
 	}
 	fromDaemon := senderWords.MatchString(from) || strings.Contains(strings.ToLower(from), "daemon")
 	if rp, ok := top.Get("Return-Path"); ok && strings.TrimSpace(string(rp)) == "<>" {
 		fromDaemon = fromDaemon || subjectWords.MatchString(subject)
+		if notDelivered.MatchString(text) || nullFrom && Classify("", "", text, "failed") != OnHold {
+			// sent with the null reverse path, as notices are, and
+			// saying that a message could not be delivered (KDDI's
+			// "Could not be delivered to: <a@b>"), or why ("That's
+			// not a valid user here.")
+			return true
+		}
 	}
 	if !fromDaemon && !subjectWords.MatchString(subject) {
 		return false
@@ -578,10 +590,18 @@ func fallbackWords(notice string) string {
 		return l
 	}
 	paras := strings.Split(strings.ReplaceAll(strings.TrimSpace(notice), "\r", ""), "\n\n")
-	if len(paras) > 1 && !boxLine.MatchString(paras[len(paras)-1]) {
-		return collapse(paras[len(paras)-1])
+	if last := paras[len(paras)-1]; len(paras) > 1 && !boxLine.MatchString(last) && !onlyAddresses(last) {
+		return collapse(last)
 	}
 	return ""
+}
+
+// onlyAddresses reports whether s holds addresses and nothing else but
+// list marks and punctuation: a notice's list of failed recipients, which
+// says nothing of why they failed.
+func onlyAddresses(s string) bool {
+	rest := addrRe.ReplaceAllString(s, "")
+	return rest != s && strings.TrimFunc(rest, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) }) == ""
 }
 
 // sameLocalParts reports whether the text found a recipient for each
@@ -620,6 +640,9 @@ func failedHeader(top rfc5322.Header) []string {
 	return out
 }
 
+// fieldLine is the first line of a header field.
+var fieldLine = regexp.MustCompile(`^[A-Za-z0-9-]+:`)
+
 // originalRecipients returns the To, Cc addresses of the returned original.
 func originalRecipients(msg []byte, parts []part) []string {
 	var hdr string
@@ -635,6 +658,15 @@ func originalRecipients(msg []byte, parts []part) []string {
 		if loc := origMarker.FindStringIndex(s); loc != nil {
 			hdr = s[loc[1]:]
 			if i := strings.IndexByte(hdr, '\n'); i >= 0 {
+				hdr = strings.TrimLeft(hdr[i+1:], "\r\n")
+			}
+			// more words of the marker ("------ No more than 1K
+			// characters of the body are included.") before the header
+			for n := 0; n < 3 && !fieldLine.MatchString(hdr); n++ {
+				i := strings.IndexByte(hdr, '\n')
+				if i < 0 {
+					break
+				}
 				hdr = strings.TrimLeft(hdr[i+1:], "\r\n")
 			}
 		}

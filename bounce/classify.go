@@ -151,9 +151,11 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// domain known not to exist
 		r = NetworkError
 	}
-	if a.kind == agentList && (r == "" || r == UserUnknown || r == Filtered || r == Rejected) {
+	if a.kind == agentList && (r == "" || r == UserUnknown && sr != UserUnknown || r == Filtered || r == Rejected) {
 		// a list service refusing the post: the sender may not post to
-		// the list, or the list does not exist
+		// the list, or the list does not exist (unless a mailbox status
+		// code says the list's address itself does not exist: the
+		// sending system's lookup, not the list's refusal)
 		return Rejected
 	}
 	if a.kind == agentFilter && r == UserUnknown && sr != UserUnknown {

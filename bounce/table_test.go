@@ -176,6 +176,9 @@ func TestAgentKinds(t *testing.T) {
 		// a list service refusing a post
 		{agentList, "", "The group you tried to contact may not exist, or you may not have permission to post", Rejected},
 		{agentList, "", "", Rejected},
+		// unless a mailbox status code says the list's address does
+		// not exist at all
+		{agentList, "5.1.1", "550 5.1.1 The email account that you tried to reach does not exist", UserUnknown},
 	} {
 		got := classifyBy(agent{name: "test", kind: c.kind}, c.status, "", c.text, c.text, "failed")
 		if got != c.want {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // addrRe matches an email address in free text. The local part admits
@@ -26,7 +27,13 @@ var (
 	leadAddr = regexp.MustCompile(`^[ \t]*(?:[-*>•]+[ \t]*)?(?:(?:to|recipient|recipients|address|addresses|rcpt to|original-recipient|final-recipient|destinataire|empfänger|宛先|受信者)[^:<@]{0,30}:[ \t]*)?[<"'(\[]?(` + addrRe.String() + `)`)
 	// a line that names the recipient in an SMTP transcript or a phrase:
 	// "RCPT TO:<a@b>", "<<< 550 <a@b>... User unknown", "to a@b failed"
-	rcptAddr = regexp.MustCompile(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|address:?|userid:?|destinataire:?|宛先:?)[ \t]*[<"']?(` + addrRe.String() + `)`)
+	// "addressed to 'a@b'", "your message to a@b", Exchange's X.400 form
+	// "c=US;...;dda:SMTP=a@b;"
+	rcptAddr = regexp.MustCompile(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|addressed to|(?:message|mail) to|generated (?:by|from)|\bmailbox:?[ \t]|address:?|userid:?|destinataire:?|宛先:?|\bsmtp=)[ \t]*[<"']?(` + addrRe.String() + `)`)
+	// a line of a summary of the original's header ("To: list@example.org"
+	// above "Subject: ..."), and the header field names around it
+	summaryTo    = regexp.MustCompile(`(?i)^[ \t]*(?:to|cc)[ \t]*:`)
+	summaryOther = regexp.MustCompile(`(?i)^[ \t]*(?:subject|sent|date)[ \t]*:`)
 	// the sender's address in an SMTP transcript
 	mailFrom = regexp.MustCompile(`(?i)mail from:?\s*<`)
 	// reply-code line: the server's own words begin here
@@ -45,28 +52,40 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 		lines = lines[:5000]
 	}
 	type hit struct {
-		line int
-		addr string
+		line  int
+		addr  string
+		minor bool // kept only when no other address is found
 	}
 	var hits []hit
 	seen := map[string]bool{}
-	add := func(i int, a string) {
+	add := func(i int, a string, minor bool) {
 		a = strings.Trim(a, ".")
 		k := strings.ToLower(a)
 		if exclude[k] || seen[k] || looksLikeID(a) || strings.HasPrefix(a, "/") || strings.HasPrefix(a, "|") {
 			return
 		}
 		seen[k] = true
-		hits = append(hits, hit{i, a})
+		hits = append(hits, hit{i, a, minor})
 	}
 	for i, l := range lines {
 		if m := leadAddr.FindStringSubmatchIndex(l); m != nil {
-			// the leftmost match may stop short of the whole domain
-			add(i, addrRe.FindString(l[m[2]:]))
+			// the leftmost match may stop short of the whole domain;
+			// the "To:" line of a summary of the original's header
+			// names the original's recipients, not the failed ones
+			a := addrRe.FindString(l[m[2]:])
+			if n := nameAddr.FindStringSubmatch(l[m[2]+len(a):]); n != nil {
+				// "x@example.com <a@example.net>": an address used as a
+				// display name, the address is the one in brackets
+				a = n[1]
+			}
+			add(i, a, summaryTo.MatchString(l) && summaryNear(lines, i))
 			continue
 		}
-		if m := rcptAddr.FindStringSubmatch(l); m != nil {
-			add(i, m[1])
+		if m := rcptAddr.FindStringSubmatchIndex(l); m != nil {
+			// an address in the server's reply ("552 Quota violation
+			// for a@b") after the notice named the recipient itself,
+			// or in a summary of the original's header
+			add(i, l[m[2]:m[3]], replyOrStatus.MatchString(l[:m[2]]) || summaryTo.MatchString(l) && summaryNear(lines, i))
 		}
 	}
 	for i, l := range lines {
@@ -74,10 +93,19 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 		// "User's mailbox is full: <a@example.jp>"
 		if m := angleAddr.FindStringSubmatch(l); m != nil && !leadAddr.MatchString(l) && !mailFrom.MatchString(l) &&
 			(failureWords.MatchString(l) || Classify("", "", l, "failed") != OnHold) {
-			add(i, m[1])
+			add(i, m[1], false)
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].line < hits[b].line })
+	var major []hit
+	for _, h := range hits {
+		if !h.minor {
+			major = append(major, h)
+		}
+	}
+	if len(major) > 0 {
+		hits = major
+	}
 	if len(weak) > 0 {
 		var strong []hit
 		for _, h := range hits {
@@ -93,11 +121,11 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 		// no line is led by an address: take addresses on lines that carry
 		// failure wording or a code
 		for i, l := range lines {
-			if !failureWords.MatchString(l) && !replyOrStatus.MatchString(l) {
+			if !failureWords.MatchString(l) && !replyOrStatus.MatchString(l) && !saidOfAddr.MatchString(l) {
 				continue
 			}
 			for _, a := range addrRe.FindAllString(l, 4) {
-				add(i, a)
+				add(i, a, false)
 			}
 		}
 	}
@@ -126,6 +154,25 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	return out
 }
 
+// nameAddr is the bracketed address right after a display name.
+var nameAddr = regexp.MustCompile(`^[>"']?[ \t]+<(` + addrRe.String() + `)>`)
+
+// saidOfAddr is a line that says what happened to an address it ends
+// with: "Unknown user: a@b", "User mailbox exceeds allowed size: a@b"
+// (IMail and others), not a label such as "To:" or "Recipient:".
+var saidOfAddr = regexp.MustCompile(`(?i)^[ \t]*(?:[-*>•]+[ \t]*)?(?:[a-z'][a-z' ]*[a-z])[ \t]*:[ \t]*[<"']?` + addrRe.String() + `[>"']?[ \t.]*\r?$`)
+
+// summaryNear reports whether a "Subject:", "Sent:" or "Date:" line is
+// within three lines of line i: a summary of a message's header.
+func summaryNear(lines []string, i int) bool {
+	for j := max(0, i-3); j < min(len(lines), i+4); j++ {
+		if j != i && summaryOther.MatchString(lines[j]) {
+			return true
+		}
+	}
+	return false
+}
+
 // remoteWords picks the server's own words out of a recipient's lines:
 // from the first line with a reply or status code to the end of that
 // paragraph, or the lines themselves without the address when none has
@@ -137,6 +184,18 @@ func remoteWords(blk []string, addr string) string {
 			continue
 		}
 		start := loc[0]
+		if findReply(l[loc[0]:loc[1]]) == "" {
+			// a status code alone: where it starts
+			if l[start] != '#' && (l[start] < '0' || l[start] > '9') {
+				start++
+			}
+			if start > 0 && !leadingCodes.MatchString(l[:start]) {
+				// inside a sentence ("Sorry, I wasn't able to establish
+				// an SMTP connection. (#4.4.1)"): the sentence is the
+				// server's words
+				start = 0
+			}
+		}
 		if i == 0 {
 			// the address line itself: never start inside the address
 			if j := strings.Index(l, addr); j >= 0 && start < j+len(addr) {
@@ -175,6 +234,11 @@ func remoteWords(blk []string, addr string) string {
 				}
 				continue
 			}
+			if dashEdge.MatchString(m) {
+				// Exim's "------ pipe to |... generated by a@b ------"
+				// heading, over one or two lines
+				continue
+			}
 			b.WriteString(m)
 			b.WriteString(" ")
 		}
@@ -190,12 +254,19 @@ func remoteWords(blk []string, addr string) string {
 		}
 		if i == 0 {
 			if j := strings.Index(l, addr); j >= 0 {
-				if len(strings.Fields(replyLabel.ReplaceAllString(strings.TrimSpace(l[:j]), ""))) >= 3 {
-					// "Reason: Unable to deliver message to <a@b> (...)":
-					// the sentence around the address is the message
+				before := strings.TrimSpace(l[:j])
+				after := strings.TrimLeft(l[j+len(addr):], ">\"' :;.")
+				if len(strings.Fields(replyLabel.ReplaceAllString(before, ""))) >= 3 ||
+					strings.TrimSpace(after) == "" && saidOfAddr.MatchString(l) {
+					// "Reason: Unable to deliver message to <a@b> (...)",
+					// "Unknown user: a@b": the sentence around the
+					// address is the message
 					l = replyLabel.ReplaceAllString(strings.TrimSpace(l), "")
 				} else {
-					l = strings.TrimLeft(l[j+len(addr):], ">\"' :;.")
+					l = after
+					if !strings.ContainsFunc(l, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }) {
+						l = "" // a closing bracket or a full stop
+					}
 				}
 			}
 		}
@@ -214,7 +285,9 @@ func remoteWords(blk []string, addr string) string {
 
 var (
 	// a line that announces the server's reply on the lines after it
-	replyIntro = regexp.MustCompile(`(?i)(returned was|server (said|returned|replied|responded)|the error (was|is)|error message( below)?|diagnostic( code)?|remote host said|reason|because)[^:]{0,30}:\s*$`)
+	replyIntro = regexp.MustCompile(`(?i)(returned was|server (said|returned|replied|responded)|the error (was|is)|error message( below)?|diagnostic( code)?|remote host said|reason|because|technical details|the following text was generated)[^:]{0,30}:\s*$`)
+	// a line that opens or closes a heading of dashes
+	dashEdge = regexp.MustCompile(`^\s*-{3,}|-{3,}\s*$`)
 	// the words a notice puts before the server's reply
 	replyLabel = regexp.MustCompile(`(?i)^(?:(?:remote host |host \S+ |server )?said:|(?:the error that the other server )?returned was:|<<<|error:|reason:|diagnostic[- ]code:|smtp;)\s*`)
 	// reply codes (and a label) ending a prefix: "said: 554 554 "
