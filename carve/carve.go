@@ -35,9 +35,17 @@ type Options struct {
 	// is cut there and is partial.
 	MaxMessage int64
 	// MaxHeld bounds the messages cut at a sector boundary that are kept
-	// back to the end of the scan for reassembly; default 4096. Beyond it
-	// they are given as partial right away.
+	// back for reassembly at one time (until the scan is far enough past
+	// them); default 4096. Beyond it they are given as partial right
+	// away.
 	MaxHeld int
+
+	// joinReach is how far from a piece its next piece is looked for:
+	// maxJoinDistance; tests make it small.
+	joinReach int64
+	// joinStats, when set, receives the joiner's counts at the end of the
+	// scan (tests)
+	joinStats *joinStats
 }
 
 func (o *Options) defaults(size int64) {
@@ -57,6 +65,9 @@ func (o *Options) defaults(size int64) {
 	if o.MaxHeld <= 0 {
 		o.MaxHeld = 4096
 	}
+	if o.joinReach <= 0 {
+		o.joinReach = maxJoinDistance
+	}
 	o.Offset = min(max(o.Offset, 0), size)
 	if o.Length <= 0 || o.Length > size-o.Offset {
 		o.Length = size - o.Offset
@@ -65,7 +76,9 @@ func (o *Options) defaults(size int64) {
 
 // Carver scans raw bytes for messages and mail containers. It is a
 // formats.Source: Next returns carved messages in the order of their
-// offsets (messages held back for reassembly come last), then io.EOF.
+// offsets (a message held back for reassembly comes once the scan is
+// past it by the distance its pieces are looked for in, or at the end),
+// then io.EOF.
 type Carver struct {
 	r      io.ReaderAt
 	lo, hi int64
@@ -186,7 +199,7 @@ const headWindow = 256<<10 + 2*backKeep
 // mergeGrain is the least the merger's window reads when it moves.
 const mergeGrain = 32 << 10
 
-// maxAllHeads bounds the fragment candidates kept for the whole image.
+// maxAllHeads bounds the fragment candidates kept at one time.
 const maxAllHeads = 1 << 20
 
 // merge takes chunk results in order. Where an item of one chunk runs
@@ -200,8 +213,11 @@ func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 	// scattered fragment candidates: a little at a time
 	ms.v.grain = mergeGrain
 	pos := c.lo
-	var held []item
-	var heads []int64
+	// heads are looked at in many places: through a small window
+	hs := newScanner(c.r, c.lo, c.hi, &c.opt, headWindow)
+	hs.noHeads = true
+	hs.v.grain = mergeGrain
+	j := c.newJoiner(hs)
 	reported := map[int64]bool{}
 	send := func(ev event) bool {
 		select {
@@ -211,12 +227,12 @@ func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 			return false
 		}
 	}
+	sendItem := func(it item) bool { return send(event{it: it}) }
 	emit := func(it item) bool {
-		if it.tail != nil && len(held) < c.opt.MaxHeld {
-			held = append(held, it)
+		if it.tail != nil && j.hold(it) {
 			return true
 		}
-		return send(event{it: it})
+		return sendItem(it)
 	}
 	for resc := range order {
 		var res *chunkResult
@@ -237,18 +253,18 @@ func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 		start := pos
 		var got []item
 		w := res.items
-		j := 0
+		k := 0
 		for {
-			for j < len(w) && w[j].start < pos && w[j].end <= pos {
-				j++
+			for k < len(w) && w[k].start < pos && w[k].end <= pos {
+				k++
 			}
-			if j == len(w) {
+			if k == len(w) {
 				break
 			}
 			var it item
-			if w[j].start >= pos {
-				it = w[j]
-				j++
+			if w[k].start >= pos {
+				it = w[k]
+				k++
 			} else {
 				x, ok := ms.next(pos, res.ce)
 				if !ok {
@@ -265,7 +281,7 @@ func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 		}
 		pos = max(pos, res.ce)
 		// fragment candidates in the gaps of what was taken
-		k := 0
+		k = 0
 		for _, h := range res.heads {
 			if h < start {
 				continue
@@ -276,22 +292,19 @@ func (c *Carver) merge(order chan chan *chunkResult, capacity int) {
 			if k < len(got) && got[k].start <= h {
 				continue
 			}
-			if len(heads) < maxAllHeads {
-				heads = append(heads, h)
-			}
+			j.addHead(h)
+		}
+		// tails the scan has left far enough behind
+		if !j.settle(min(pos, c.hi), false, sendItem) {
+			return
 		}
 		if c.opt.Progress != nil {
 			c.opt.Progress(min(pos, c.hi)-c.lo, int(c.found.Load()))
 		}
 	}
-	// heads are looked at in many places: through a small window
-	hs := newScanner(c.r, c.lo, c.hi, &c.opt, headWindow)
-	hs.noHeads = true
-	hs.v.grain = mergeGrain
-	for _, it := range c.reassemble(hs, held, heads) {
-		if !send(event{it: it}) {
-			return
-		}
+	j.settle(c.hi, true, sendItem)
+	if c.opt.joinStats != nil {
+		*c.opt.joinStats = j.stats
 	}
 }
 

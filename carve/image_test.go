@@ -197,3 +197,37 @@ func check(t *testing.T, tl tally) {
 		t.Errorf("%d outputs glue two messages", tl.glued)
 	}
 }
+
+// TestCarveClustersStreaming carves the clusters image with a join reach
+// of 1 MiB, so tails are joined while the scan goes on and heads are
+// dropped behind it: the same messages come out as when every tail waits
+// for the end (whole fragmented ones at least as many: fewer far heads to
+// pick wrongly), while the heads and tails kept at one time stay a small
+// part of all.
+func TestCarveClustersStreaming(t *testing.T) {
+	size := int64(64 << 20)
+	if testing.Short() {
+		size = 32 << 20
+	}
+	msgs := imageMessages(t, 12000)
+	img, planted := synth.Image(synth.ImageOptions{Size: size, Seed: 7}, msgs)
+	var whole, near joinStats
+	all, _ := carveBytes(t, img, Options{joinStats: &whole})
+	part, _ := carveBytes(t, img, Options{joinReach: 1 << 20, joinStats: &near})
+	t.Logf("reach 256 MiB: %+v; reach 1 MiB: %+v", whole, near)
+	ta, tp := score(planted, all), score(planted, part)
+	t.Logf("reach 1 MiB: %s", tp)
+	check(t, tp)
+	if tp.fragmentedOK < ta.fragmentedOK || ta.contiguousOK != tp.contiguousOK || ta.truncatedOK != tp.truncatedOK || ta.outputs != tp.outputs {
+		t.Errorf("reach 1 MiB gave %s; reach 256 MiB %s", tp, ta)
+	}
+	if near.joined < whole.joined || whole.joined == 0 {
+		t.Errorf("tails joined: %d with reach 1 MiB, %d with 256 MiB", near.joined, whole.joined)
+	}
+	if near.allHeads != whole.allHeads || near.peakHeads*4 > near.allHeads {
+		t.Errorf("heads: %d kept at most of %d (reach 256 MiB: %d of %d); want at most a quarter", near.peakHeads, near.allHeads, whole.peakHeads, whole.allHeads)
+	}
+	if near.peakHeld*4 > whole.peakHeld {
+		t.Errorf("tails held at one time: %d with reach 1 MiB, %d with 256 MiB", near.peakHeld, whole.peakHeld)
+	}
+}

@@ -3,7 +3,7 @@ package carve
 import (
 	"bytes"
 	"io"
-	"sort"
+	"slices"
 
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
@@ -27,24 +27,107 @@ const (
 	// maxHeadTries bounds the heads tried for one piece.
 	maxHeadTries = 512
 	// maxJoinDistance bounds how far from a piece its next piece is looked
-	// for.
+	// for (Options.joinReach); a tail is joined once the scan is that far
+	// past it.
 	maxJoinDistance = 256 << 20
 )
 
-// reassemble tries to complete every held tail with heads, and returns
-// the items to give: reassembled messages, or the tails as they were.
-func (c *Carver) reassemble(ms *scanner, held []item, heads []int64) []item {
-	sort.Slice(heads, func(i, j int) bool { return heads[i] < heads[j] })
-	used := map[int64]bool{}
-	out := make([]item, 0, len(held))
-	for _, t := range held {
-		if r, ok := c.join(ms, t, heads, used); ok {
-			out = append(out, r)
-		} else {
-			out = append(out, t)
+// joiner keeps what reassembly needs while the scan goes on: the tails
+// held back, in image order, and the heads found so far. A tail is joined
+// once the scan is joinReach past its end (every head it may continue in
+// is known by then); heads and marks no held or later tail can reach are
+// dropped. So its memory follows the heads in 2*joinReach of image and
+// the tails held at one time, not the size of the image.
+type joiner struct {
+	c        *Carver
+	ms       *scanner
+	held     []item
+	heads    []int64
+	unsorted bool // a head was added below the last one
+	used     map[int64]bool
+	stats    joinStats
+}
+
+// joinStats counts what a joiner kept, for tests: the most heads and
+// tails kept at one time, all heads added and the tails joined.
+type joinStats struct {
+	peakHeads, allHeads, peakHeld, joined int
+}
+
+func (c *Carver) newJoiner(ms *scanner) *joiner {
+	return &joiner{c: c, ms: ms, used: map[int64]bool{}}
+}
+
+// addHead adds a fragment candidate.
+func (j *joiner) addHead(h int64) {
+	if len(j.heads) >= maxAllHeads {
+		return
+	}
+	if n := len(j.heads); n > 0 && h < j.heads[n-1] {
+		j.unsorted = true
+	}
+	j.heads = append(j.heads, h)
+	j.stats.allHeads++
+	j.stats.peakHeads = max(j.stats.peakHeads, len(j.heads))
+}
+
+// hold keeps a tail back for reassembly, unless MaxHeld are held.
+func (j *joiner) hold(it item) bool {
+	if len(j.held) >= j.c.opt.MaxHeld {
+		return false
+	}
+	j.held = append(j.held, it)
+	j.stats.peakHeld = max(j.stats.peakHeld, len(j.held))
+	return true
+}
+
+// settle joins the held tails the scan, now at pos, is joinReach past
+// (all of them when final) and hands each, joined or as it was, to send;
+// false when send refused.
+func (j *joiner) settle(pos int64, final bool, send func(item) bool) bool {
+	reach := j.c.opt.joinReach
+	n := 0
+	for ; n < len(j.held) && (final || j.held[n].end+reach <= pos); n++ {
+		if j.unsorted {
+			slices.Sort(j.heads)
+			j.unsorted = false
+		}
+		t := j.held[n]
+		if r, ok := j.c.join(j.ms, t, j.heads, j.used); ok {
+			t = r
+			j.stats.joined++
+		}
+		if !send(t) {
+			return false
 		}
 	}
-	return out
+	if n == 0 {
+		return true
+	}
+	j.held = append(j.held[:0], j.held[n:]...)
+	// what no tail can reach any more: before the first held tail's end
+	// (or the scan's position) by more than the reach
+	floor := pos
+	if len(j.held) > 0 {
+		floor = min(floor, j.held[0].end)
+	}
+	floor -= reach
+	if j.unsorted {
+		slices.Sort(j.heads)
+		j.unsorted = false
+	}
+	i, _ := slices.BinarySearch(j.heads, floor)
+	if i > 0 && i >= len(j.heads)/2 {
+		// drop them when they are half of what is kept, so that each
+		// head is copied a few times at most
+		j.heads = append(j.heads[:0], j.heads[i:]...)
+		for h := range j.used {
+			if h < floor {
+				delete(j.used, h)
+			}
+		}
+	}
+	return true
 }
 
 // join looks for the pieces that complete t.
@@ -99,13 +182,14 @@ func lastLineStart(ms *scanner, h, hend int64) int {
 // its offset and end, and whether it holds the closing delimiter. -1
 // when none fits.
 func (c *Carver) findHead(ms *scanner, t *tail, after int64, heads []int64, used map[int64]bool) (int64, int64, bool) {
-	i := sort.Search(len(heads), func(i int) bool { return heads[i] >= after })
+	i, _ := slices.BinarySearch(heads, after)
+	reach := c.opt.joinReach
 	// nearest first, forward then backward
 	order := make([]int64, 0, maxHeadTries)
-	for j := i; j < len(heads) && len(order) < maxHeadTries*3/4 && heads[j]-after < maxJoinDistance; j++ {
+	for j := i; j < len(heads) && len(order) < maxHeadTries*3/4 && heads[j]-after < reach; j++ {
 		order = append(order, heads[j])
 	}
-	for j := i - 1; j >= 0 && len(order) < maxHeadTries && after-heads[j] < maxJoinDistance; j-- {
+	for j := i - 1; j >= 0 && len(order) < maxHeadTries && after-heads[j] < reach; j-- {
 		order = append(order, heads[j])
 	}
 	closing := []byte("--" + t.boundary + "--")
@@ -207,12 +291,12 @@ func allCRLF(ms *scanner, from, to int64) bool {
 }
 
 // headPeek is how many bytes of a head fits looks at; headCache bounds
-// the heads whose first bytes are kept (8 MiB): the tails are tried in
+// the heads whose first bytes are kept (2 MiB): the tails are tried in
 // image order against their nearest heads, so neighbouring tails try
 // mostly the same heads.
 const (
 	headPeek  = 1024
-	headCache = 8192
+	headCache = 2048
 )
 
 // headBytes returns the first headPeek bytes at head h, from the cache
