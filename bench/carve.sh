@@ -3,7 +3,9 @@
 # /dev/null` and PhotoRec (testdisk package, unattended /cmd run with the
 # txt family, which holds its mail and mbox signatures) in one run, from
 # the page cache, pinned to two cores; then the carver alone (no output
-# written: go test -bench BenchmarkCarve on the same file), and the peak
+# written: go test -bench BenchmarkCarve on the same file), the floors no
+# carver can beat here (bench/carvefloor: reading the image bare and with
+# the cheapest byte searches, writing the same files again), and the peak
 # RSS of `mailsalvage carve` on a 1 GiB and a 4 GiB image.
 #
 #   bench/carve.sh              # 1 GiB, RSS at 1 and 4 GiB
@@ -47,9 +49,9 @@ measure() { # out-dir, then the command; prints "seconds maxrss_kib cpu_seconds"
 	tail -1 "$o.time" | awk '{print $1, $2, $3 + $4}'
 }
 
-exact() { # folder truth: planted contiguous messages found as one exact file
+exact() { # folder truth [kind]: planted messages of a kind (contiguous) found as one exact file
 	find "$1" -type f -print0 | xargs -0 -r sha256sum | awk '{print $1}' | sort -u >"$1.sums"
-	awk '$2 == "contiguous" {print $1}' "$2" | sort -u | comm -12 - "$1.sums" | wc -l
+	awk -v k="${3:-contiguous}" '$2 == k {print $1}' "$2" | sort -u | comm -12 - "$1.sums" | wc -l
 }
 
 files() { find "$1" -type f \( -name '*.eml' -o -name '*.txt' -o -name '*.mbox' \) | wc -l; }
@@ -71,6 +73,10 @@ planted=$(wc -l <"$img.truth")
 read -r ms_s ms_kb ms_cpu <<<"$(GOMAXPROCS=2 measure "$out/ms" "${pin[@]}" "$dir/mailsalvage" carve "$img" -o "$out/ms" -q)"
 ms_n=$(find "$out/ms/messages" -type f | wc -l)
 ms_x=$(exact "$out/ms/messages" "$img.truth")
+ms_f=$(exact "$out/ms/messages" "$img.truth" fragmented)
+# the floors: reading and searching the image, writing the same files again
+go build -o "$dir/carvefloor" ./bench/carvefloor
+floors=$("${pin[@]}" "$dir/carvefloor" "$img" "$out/ms/messages" "$out/floor")
 rm -rf "$out/ms"
 
 pr_s=- pr_kb=0 pr_n=- pr_x=- pr_cpu=-
@@ -101,6 +107,9 @@ fi
 printf '| carver alone (BenchmarkCarve, no output; reads every message back) | | %s | %s | %d | | |\n' "$alone" "$alone_cpu" $((alone_kb / 1024))
 printf 'carve throughput / cat throughput: %.1f%% (with output), %.1f%% (carver alone); machine load average: %s\n' \
 	"$(echo "100*$best_cat/$ms_s" | bc -l)" "$(echo "100*$alone/($(mbs "$best_cat"))" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "planted fragmented messages found whole by mailsalvage carve: $ms_f of $(awk '$2 == "fragmented"' "$img.truth" | wc -l)"
+echo "floors (bench/carvefloor, pinned alike):"
+echo "$floors" | sed 's/^/  /'
 
 # RSS as the image grows: the whole command (the exporter keeps an index
 # entry per message written) and the carver alone

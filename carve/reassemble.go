@@ -290,13 +290,14 @@ func allCRLF(ms *scanner, from, to int64) bool {
 	return true
 }
 
-// headPeek is how many bytes of a head fits looks at; headCache bounds
-// the heads whose first bytes are kept (2 MiB): the tails are tried in
-// image order against their nearest heads, so neighbouring tails try
-// mostly the same heads.
+// headPeek is how many bytes of a head fits may look at (its first two
+// lines and a byte, at most); headCache bounds the heads whose first
+// bytes are kept (about 1.5 MiB for base64 heads, 8 MiB at worst): the
+// tails are tried in image order against their nearest heads, so
+// neighbouring tails try mostly the same heads.
 const (
 	headPeek  = 1024
-	headCache = 2048
+	headCache = 8192
 )
 
 // headBytes returns the first headPeek bytes at head h, from the cache
@@ -308,7 +309,14 @@ func (c *Carver) headBytes(ms *scanner, h int64) []byte {
 	// through the window, which reads a little around h: candidates lie
 	// close together, and those tried next are often in what it holds
 	w := ms.v.at(h, headPeek)
-	b := append([]byte(nil), w[:min(len(w), headPeek)]...)
+	w = w[:min(len(w), headPeek)]
+	// fits reads the first two lines and the byte after them
+	if i := bytes.IndexByte(w, '\n'); i >= 0 {
+		if j := bytes.IndexByte(w[i+1:], '\n'); j >= 0 {
+			w = w[:min(len(w), i+1+j+2)]
+		}
+	}
+	b := append([]byte(nil), w...)
 	if len(c.headOrder) >= headCache {
 		delete(c.heads, c.headOrder[0])
 		c.headOrder = c.headOrder[1:]
