@@ -2,7 +2,6 @@ package bounce
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -353,9 +352,9 @@ func inlineDSNText(s string) string {
 	return s
 }
 
-var dsnStart = regexp.MustCompile(`(?im)^(reporting-mta|final-recipient|original-recipient)\s*:`)
+var dsnStart = lazyRegexp(`(?im)^(reporting-mta|final-recipient|original-recipient)\s*:`)
 
-var inlineDSN = regexp.MustCompile(`(?im)^(final-recipient|original-recipient)\s*:`)
+var inlineDSN = lazyRegexp(`(?im)^(final-recipient|original-recipient)\s*:`)
 
 // noticeText is the human-readable text of the notice: its text parts
 // before the returned original (HTML made plain when there is no plain
@@ -394,7 +393,7 @@ func noticeText(parts []part) (notice, full string) {
 
 // origMarker finds where a free-text notice starts quoting the original
 // message.
-var origMarker = regexp.MustCompile(`(?im)^[ \t>]*(?:(?:-{2,}|={2,}|_{2,}|\*{2,})[^\n]{0,40}(?:` + origPhrases +
+var origMarker = lazyRegexp(`(?im)^[ \t>]*(?:(?:-{2,}|={2,}|_{2,}|\*{2,})[^\n]{0,40}(?:` + origPhrases +
 	`)|[^\n]{0,40}(?:` + origPhrases + `)[^\n]{0,30}(?::|-{2,}|follows|below)[.:]?[ \t]*\r?$|[ \t]*(?:` + origPhrases + `)[.:]?[ \t]*\r?$)`)
 
 const origPhrases = `original message|the original message|below this line is a copy of the message|this is a copy of the message|` +
@@ -451,8 +450,8 @@ var (
 		"not delivered", "not be delivered", "returned to sender", "delayed mail", "delivery delayed",
 		"message you sent blocked", "message you sent was blocked", "mail failed", "rejected", "warning: could not send",
 		"配信", "不達", "エラー", "не доставлен", "zustellung", "remis", "nicht zugestellt"}
-	failureWords = regexp.MustCompile(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен`)
-	delayWords   = regexp.MustCompile(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
+	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен`)
+	delayWords   = lazyRegexp(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
 )
 
 // wordList matches text that holds one of its lower-case words, case
@@ -515,11 +514,11 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 }
 
 // quotedNotice is the header line of a notice quoted in a forward.
-var quotedNotice = regexp.MustCompile(`(?im)^[ \t>]*from:.*(mailer-daemon|postmaster|mail delivery)`)
+var quotedNotice = lazyRegexp(`(?im)^[ \t>]*from:.*(mailer-daemon|postmaster|mail delivery)`)
 
-var personReply = regexp.MustCompile(`(?i)^\s*(fw|fwd|re|aw|tr|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:`)
+var personReply = lazyRegexp(`(?i)^\s*(fw|fwd|re|aw|tr|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:`)
 
-var replyOrStatus = regexp.MustCompile(`(?m)(^|\s)[45][0-9][0-9][ -]|[45]\.[0-9]{1,3}\.[0-9]{1,3}`)
+var replyOrStatus = lazyRegexp(`(?m)(^|\s)[45][0-9][0-9][ -]|[45]\.[0-9]{1,3}\.[0-9]{1,3}`)
 
 // failureLine is the first line of a notice that carries a reply or status
 // code, the best guess at the server's words when no recipient is named.
@@ -541,13 +540,13 @@ func failureLine(notice string) string {
 var (
 	// a line saying what happened to the message, in a notice that
 	// puts no code beside the recipient
-	notDelivered = regexp.MustCompile(`(?i)could not be delivered|couldn't be delivered|not (been )?delivered|undeliverable|unable to deliver|permanent (error|failure)|did not reach|エラー|不達|届きませんでした|送信できませんでした|配信できませんでした`)
+	notDelivered = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|not (been )?delivered|undeliverable|unable to deliver|permanent (error|failure)|did not reach|エラー|不達|届きませんでした|送信できませんでした|配信できませんでした`)
 	// the opening sentences every notice carries
-	boilerplate = regexp.MustCompile(`(?i)one or more|following|below|attached|this (is|message was) (an )?automatic|created automatically`)
+	boilerplate = lazyRegexp(`(?i)one or more|following|below|attached|this (is|message was) (an )?automatic|created automatically`)
 )
 
 // boxLine is a notice's own section heading: "----- Transcript -----".
-var boxLine = regexp.MustCompile(`^\s*[-=*_]{3,}.*[-=*_]{3,}\s*$`)
+var boxLine = lazyRegexp(`^\s*[-=*_]{3,}.*[-=*_]{3,}\s*$`)
 
 // extendReply completes a server's reply that a DSN field cut after its
 // first line, from the SMTP transcript of the notice ("<<< 552-5.7.0 ...",
@@ -641,7 +640,7 @@ func failedHeader(top rfc5322.Header) []string {
 }
 
 // fieldLine is the first line of a header field.
-var fieldLine = regexp.MustCompile(`^[A-Za-z0-9-]+:`)
+var fieldLine = lazyRegexp(`^[A-Za-z0-9-]+:`)
 
 // originalRecipients returns the To, Cc addresses of the returned original.
 func originalRecipients(msg []byte, parts []part) []string {

@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -37,14 +36,14 @@ var precise = map[string]bool{
 	"2.0": true, "7.13": true, "5.3": true,
 }
 
-var stageRe = regexp.MustCompile(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|mail command|rcpt to|rcpt command|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
+var stageRe = lazyRegexp(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|mail command|rcpt to|rcpt command|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
 
 // docomoHost: the notice names one of NTT docomo's mail servers.
-var docomoHost = regexp.MustCompile(`\b[a-z0-9.-]+\.docomo\.ne\.jp\b`)
+var docomoHost = lazyRegexp(`\b[a-z0-9.-]+\.docomo\.ne\.jp\b`)
 
 // rcptSent: a session transcript shows the recipient given (">>> RCPT
 // To:<...>"), so the address was refused or accepted at RCPT TO.
-var rcptSent = regexp.MustCompile(`>>> ?rcpt to`)
+var rcptSent = lazyRegexp(`>>> ?rcpt to`)
 
 // smtpStage tells at which SMTP command a failure happened, where the
 // notice says so: "HELO" (the greeting or HELO/EHLO), "MAIL", "SENDER"
@@ -230,7 +229,7 @@ func byWords(status, sr, t string) string {
 }
 
 // bareDenial: a reply that says only that access is denied.
-var bareDenial = regexp.MustCompile(`^(?:[45][0-9][0-9][ -])?(?:[45]\.[0-9]{1,3}\.[0-9]{1,3} )?(?:access denied|not authorized|unauthorized)\.?$`)
+var bareDenial = lazyRegexp(`^(?:[45][0-9][0-9][ -])?(?:[45]\.[0-9]{1,3}\.[0-9]{1,3} )?(?:access denied|not authorized|unauthorized)\.?$`)
 
 // unixReason is the reason of a failure a local delivery program
 // (Diagnostic-Code: X-Unix) reported: the words about the mailbox, the
@@ -302,16 +301,16 @@ func normText(s string) string {
 	return contPrefix.ReplaceAllString(s, "$1")
 }
 
-var contPrefix = regexp.MustCompile(`(\S )(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?`)
+var contPrefix = lazyRegexp(`(\S )(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?`)
 
 var (
 	// an enhanced status code (RFC 3463 section 2): class.subject.detail
-	statusRe = regexp.MustCompile(`(?:^|[^0-9.])#?([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	statusRe = lazyRegexp(`(?:^|[^0-9.])#?([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
 	// an SMTP reply code (RFC 5321 section 4.2) where a server would put
 	// it: at the start of a line or after "said:", "#", "(", a quote...
 	// a status code right after a reply code: "550-5.1.1", "550 #5.1.1"
-	afterReply = regexp.MustCompile(`(?:^|[^0-9])[45][0-9][0-9][ -]['"]?#?([45]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
-	replyRe    = regexp.MustCompile(`(?:^|[\s:;(#\[<>"'=])([245][0-5][0-9])(?:[ -]|$|[.,;:)\]])`)
+	afterReply = lazyRegexp(`(?:^|[^0-9])[45][0-9][0-9][ -]['"]?#?([45]\.[0-9]{1,3}\.[0-9]{1,3})(?:[^0-9.]|\.(?:[^0-9]|$)|$)`)
+	replyRe    = lazyRegexp(`(?:^|[\s:;(#\[<>"'=])([245][0-5][0-9])(?:[ -]|$|[.,;:)\]])`)
 )
 
 // validStatus reports whether s is an enhanced status code.

@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -84,7 +83,7 @@ func addrType(v string) string {
 	return strings.Trim(v, "<>")
 }
 
-var angleAddr = regexp.MustCompile(`<([^<>\s]+@[^<>\s]+)>`)
+var angleAddr = lazyRegexp(`<([^<>\s]+@[^<>\s]+)>`)
 
 // powerMTACategory is the reason of each bounce category PowerMTA writes
 // into its X-PowerMTA-BounceCategory field: the sending server's own

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"mime/quotedprintable"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -53,7 +52,7 @@ func mediaTypeOf(h rfc5322.Header) (string, map[string]string) {
 	return mt, params
 }
 
-var charsetParam = regexp.MustCompile(`(?i)charset\s*=\s*"?([A-Za-z0-9_.:-]+)`)
+var charsetParam = lazyRegexp(`(?i)charset\s*=\s*"?([A-Za-z0-9_.:-]+)`)
 
 // leaves returns the leaf parts of msg in order, decoded, with the parts
 // of and after a returned original (message/rfc822, text/rfc822-headers)
@@ -229,10 +228,10 @@ func sniffCharset(b []byte) string {
 }
 
 var (
-	htmlBreak = regexp.MustCompile(`(?i)<\s*(br|/p|/div|/tr|/li|/h[1-6]|p|div|tr|li)\b[^>]*>`)
-	htmlDrop  = regexp.MustCompile(`(?is)<\s*(style|script|head)\b.*?<\s*/\s*(style|script|head)\s*>`)
-	htmlTag   = regexp.MustCompile(`(?s)<[^>]{0,1000}>`)
-	htmlSpace = regexp.MustCompile(`[ \t]+`)
+	htmlBreak = lazyRegexp(`(?i)<\s*(br|/p|/div|/tr|/li|/h[1-6]|p|div|tr|li)\b[^>]*>`)
+	htmlDrop  = lazyRegexp(`(?is)<\s*(style|script|head)\b.*?<\s*/\s*(style|script|head)\s*>`)
+	htmlTag   = lazyRegexp(`(?s)<[^>]{0,1000}>`)
+	htmlSpace = lazyRegexp(`[ \t]+`)
 )
 
 // htmlText turns an HTML body into plain lines, well enough to read the

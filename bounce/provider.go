@@ -84,7 +84,7 @@ func ProviderReplies() []ProviderReply {
 // hostNamed finds the host names a notice says it talked to: "host
 // mx1.example.net[192.0.2.1] said", "host: mx.example.net (192.0.2.1)", "while talking to mx.example.net.",
 // a bracketed name closing a reply ("[xx.prod.outlook.com]").
-var hostNamed = regexp.MustCompile(`(?:\bhost:?|talking to|remote-mta: dns;)\s+\[?([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)|\[([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})\]`)
+var hostNamed = lazyRegexp(`(?:\bhost:?|talking to|remote-mta: dns;)\s+\[?([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)|\[([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,})\]`)
 
 // detectProvider names the receiving provider of one recipient, from the
 // remote MTA, the hosts its notice text names, the recipient's domain or
@@ -128,7 +128,7 @@ func detectProvider(a agent, addr, remoteMTA, text string) string {
 
 // receivedHost finds the host names of a Received field ("from NAME
 // (...) by NAME").
-var receivedHost = regexp.MustCompile(`(?:^|\s)(?:from|by)\s+([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)`)
+var receivedHost = lazyRegexp(`(?:^|\s)(?:from|by)\s+([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)`)
 
 // originHosts returns the host names of the earliest Received field of a
 // notice's header (the last one), lower case.

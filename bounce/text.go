@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -10,7 +9,7 @@ import (
 // addrRe matches an email address in free text. The local part admits
 // what RFC 5322 atoms admit (so encoded words survive), the domain needs a
 // dot.
-var addrRe = regexp.MustCompile(`[A-Za-z0-9._%+\-=/!#$&'*?^{|}~]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
+var addrRe = lazyRegexp(`[A-Za-z0-9._%+\-=/!#$&'*?^{|}~]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+`)
 
 // textBlock is a failed recipient found in a free-text notice, with the
 // lines that go with it.
@@ -24,20 +23,20 @@ var (
 	// a line that starts with the recipient: Postfix "<a@b>: host ... said",
 	// qmail "<a@b>:", Exim and Gmail's indented "  a@b", Sendmail's
 	// "a@b... User unknown"
-	leadAddr = regexp.MustCompile(`^[ \t]*(?:[-*>•]+[ \t]*)?(?:(?:to|recipient|recipients|address|addresses|rcpt to|original-recipient|final-recipient|destinataire|empfänger|宛先|受信者)[^:<@]{0,30}:[ \t]*)?[<"'(\[]?(` + addrRe.String() + `)`)
+	leadAddr = lazyRegexp(`^[ \t]*(?:[-*>•]+[ \t]*)?(?:(?:to|recipient|recipients|address|addresses|rcpt to|original-recipient|final-recipient|destinataire|empfänger|宛先|受信者)[^:<@]{0,30}:[ \t]*)?[<"'(\[]?(` + addrRe.String() + `)`)
 	// a line that names the recipient in an SMTP transcript or a phrase:
 	// "RCPT TO:<a@b>", "<<< 550 <a@b>... User unknown", "to a@b failed"
 	// "addressed to 'a@b'", "your message to a@b", Exchange's X.400 form
 	// "c=US;...;dda:SMTP=a@b;"
-	rcptAddr = regexp.MustCompile(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|addressed to|(?:message|mail) to|generated (?:by|from)|\bmailbox:?[ \t]|address:?|userid:?|destinataire:?|宛先:?|\bsmtp=)[ \t]*[<"']?(` + addrRe.String() + `)`)
+	rcptAddr = lazyRegexp(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|addressed to|(?:message|mail) to|generated (?:by|from)|\bmailbox:?[ \t]|address:?|userid:?|destinataire:?|宛先:?|\bsmtp=)[ \t]*[<"']?(` + addrRe.String() + `)`)
 	// a line of a summary of the original's header ("To: list@example.org"
 	// above "Subject: ..."), and the header field names around it
-	summaryTo    = regexp.MustCompile(`(?i)^[ \t]*(?:to|cc)[ \t]*:`)
-	summaryOther = regexp.MustCompile(`(?i)^[ \t]*(?:subject|sent|date)[ \t]*:`)
+	summaryTo    = lazyRegexp(`(?i)^[ \t]*(?:to|cc)[ \t]*:`)
+	summaryOther = lazyRegexp(`(?i)^[ \t]*(?:subject|sent|date)[ \t]*:`)
 	// the sender's address in an SMTP transcript
-	mailFrom = regexp.MustCompile(`(?i)mail from:?\s*<`)
+	mailFrom = lazyRegexp(`(?i)mail from:?\s*<`)
 	// reply-code line: the server's own words begin here
-	codeLine = regexp.MustCompile(`(?m)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
+	codeLine = lazyRegexp(`(?m)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
 )
 
 // textRecipients finds the failed recipients of a free-text notice and the
@@ -155,12 +154,12 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 }
 
 // nameAddr is the bracketed address right after a display name.
-var nameAddr = regexp.MustCompile(`^[>"']?[ \t]+<(` + addrRe.String() + `)>`)
+var nameAddr = lazyRegexp(`^[>"']?[ \t]+<(` + addrRe.String() + `)>`)
 
 // saidOfAddr is a line that says what happened to an address it ends
 // with: "Unknown user: a@b", "User mailbox exceeds allowed size: a@b"
 // (IMail and others), not a label such as "To:" or "Recipient:".
-var saidOfAddr = regexp.MustCompile(`(?i)^[ \t]*(?:[-*>•]+[ \t]*)?(?:[a-z'][a-z' ]*[a-z])[ \t]*:[ \t]*[<"']?` + addrRe.String() + `[>"']?[ \t.]*\r?$`)
+var saidOfAddr = lazyRegexp(`(?i)^[ \t]*(?:[-*>•]+[ \t]*)?(?:[a-z'][a-z' ]*[a-z])[ \t]*:[ \t]*[<"']?` + addrRe.String() + `[>"']?[ \t.]*\r?$`)
 
 // summaryNear reports whether a "Subject:", "Sent:" or "Date:" line is
 // within three lines of line i: a summary of a message's header.
@@ -285,13 +284,13 @@ func remoteWords(blk []string, addr string) string {
 
 var (
 	// a line that announces the server's reply on the lines after it
-	replyIntro = regexp.MustCompile(`(?i)(returned was|server (said|returned|replied|responded)|the error (was|is)|error message( below)?|diagnostic( code)?|remote host said|reason|because|technical details|the following text was generated)[^:]{0,30}:\s*$`)
+	replyIntro = lazyRegexp(`(?i)(returned was|server (said|returned|replied|responded)|the error (was|is)|error message( below)?|diagnostic( code)?|remote host said|reason|because|technical details|the following text was generated)[^:]{0,30}:\s*$`)
 	// a line that opens or closes a heading of dashes
-	dashEdge = regexp.MustCompile(`^\s*-{3,}|-{3,}\s*$`)
+	dashEdge = lazyRegexp(`^\s*-{3,}|-{3,}\s*$`)
 	// the words a notice puts before the server's reply
-	replyLabel = regexp.MustCompile(`(?i)^(?:(?:remote host |host \S+ |server )?said:|(?:the error that the other server )?returned was:|<<<|error:|reason:|diagnostic[- ]code:|smtp;)\s*`)
+	replyLabel = lazyRegexp(`(?i)^(?:(?:remote host |host \S+ |server )?said:|(?:the error that the other server )?returned was:|<<<|error:|reason:|diagnostic[- ]code:|smtp;)\s*`)
 	// reply codes (and a label) ending a prefix: "said: 554 554 "
-	leadingCodes = regexp.MustCompile(`(?i)(?:(?:said|was|error|reason):\s*)?(?:[245][0-9][0-9][ -]+)+$`)
+	leadingCodes = lazyRegexp(`(?i)(?:(?:said|was|error|reason):\s*)?(?:[245][0-9][0-9][ -]+)+$`)
 )
 
 // transcriptReply returns the remote server's reply in a Sendmail-style
