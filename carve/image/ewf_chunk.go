@@ -1,12 +1,13 @@
 package image
 
 import (
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/adler32"
 	"io"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // Chunks of the sectors section (EWF notes, section 3.11 "Sectors

@@ -2,13 +2,14 @@ package image
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
 	"hash/adler32"
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // hashSection reads the hash section (EWF notes, section 3.20): the MD5 of

@@ -2,12 +2,13 @@ package ndb
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // Block types (MS-PST 2.2.2.8.3.2 and 2.2.2.8.3.3): the first byte of an
