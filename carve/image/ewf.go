@@ -1,7 +1,6 @@
 package image
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -24,9 +23,13 @@ type segment struct {
 	last     string // "next" or "done" when the walk reached one
 }
 
-// Cache budgets: decoded chunks and loaded table entries.
+// Cache budgets: decoded chunks and loaded table entries. The carver
+// reads an image from two or more places at once (its workers' chunks,
+// the merger behind them, messages read back for export) and a chunk
+// missed is decoded again: carving a 1 GiB E01 of 32 KiB chunks took 10.5 s
+// with 8 MiB, 9.1 s with 16 and 9.2 s with 32 (peak RSS 83, 101, 137 MiB).
 const (
-	chunkCacheBytes   = 8 << 20
+	chunkCacheBytes   = 16 << 20
 	tableCacheEntries = 1 << 20
 	zeroChunkCost     = 4096 // what a chunk read as zeros costs in the cache
 )
@@ -42,12 +45,13 @@ type ewf struct {
 	nchunks   int64 // chunks of the medium
 	tables    []*table
 	tcache    *lru[*table, *loadedTable]
-	ccache    *lru[int64, []byte]
-	warned    map[int64]bool
-	spare     []byte // an evicted chunk buffer, for the next decode
-	scratch   []byte // stored chunk bytes
-	br        bytes.Reader
-	zr        io.ReadCloser
+	// ccache holds decoded chunks; readers copy out of it under the
+	// lock, and the buffers it evicts (spares) are decoded into again
+	ccache   *lru[int64, []byte]
+	spares   [][]byte
+	decoders sync.Pool // *decoder
+	warnMu   sync.Mutex
+	warned   map[int64]bool
 }
 
 // openEWFSet opens the EWF segment files of the set path belongs to.
@@ -181,8 +185,8 @@ func newEWF(srcs []segmentSource, closers []io.Closer, nameOf func(int) string) 
 
 	e.tcache = newLRU[*table, *loadedTable](tableCacheEntries, nil)
 	e.ccache = newLRU[int64, []byte](max(chunkCacheBytes, int(2*e.chunkSize)), func(b []byte) {
-		if int64(cap(b)) >= e.chunkSize {
-			e.spare = b
+		if int64(cap(b)) >= e.chunkSize && len(e.spares) < maxSpares {
+			e.spares = append(e.spares, b)
 		}
 	})
 	img.size = e.size
@@ -385,9 +389,11 @@ func (e *ewf) guessChunkSize(slots []slot) error {
 			raw = raw[:k]
 			size := int64(0)
 			if lt.locs[0]&locCompressed != 0 {
-				if out, _, res, _ := e.inflate(raw, nil, maxChunkSize); res == inflateOK {
+				dc := e.getDecoder()
+				if out, _, res, _ := dc.inflate(raw, nil, maxChunkSize); res == inflateOK {
 					size = int64(len(out))
 				}
+				e.putDecoder(dc)
 			} else if k > 4 {
 				size = int64(k - 4)
 			}
@@ -569,25 +575,18 @@ func (e *ewf) chunkLen(ci int64) int64 {
 	return min(e.chunkSize, e.size-ci*e.chunkSize)
 }
 
-// ReadAt reads the medium; the Image has clipped p to its size.
+// ReadAt reads the medium; the Image has clipped p to its size. Readers
+// on several goroutines decode their chunks in parallel.
 func (e *ewf) ReadAt(p []byte, off int64) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	n := 0
 	for n < len(p) && off+int64(n) < e.size {
 		pos := off + int64(n)
 		ci := pos / e.chunkSize
 		within := pos - ci*e.chunkSize
-		data, err := e.chunk(ci)
-		if err != nil {
+		want := int(min(int64(len(p)-n), e.chunkLen(ci)-within))
+		if err := e.chunk(ci, within, p[n:n+want]); err != nil {
 			return n, err
 		}
-		want := int(min(int64(len(p)-n), e.chunkLen(ci)-within))
-		k := 0
-		if within < int64(len(data)) {
-			k = copy(p[n:n+want], data[within:])
-		}
-		clear(p[n+k : n+want])
 		n += want
 	}
 	if n < len(p) {
@@ -596,20 +595,54 @@ func (e *ewf) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// chunk returns chunk ci from the cache, decoding it when not there.
-func (e *ewf) chunk(ci int64) ([]byte, error) {
+// chunk copies the bytes of chunk ci from within into p, from the cache,
+// decoding the chunk when it is not there. The lock is held to look it up,
+// to find where it is stored and to copy out of the cache (so that an
+// evicted buffer can be decoded into again), not while it decodes. (Two
+// readers that miss the same chunk both decode it.)
+func (e *ewf) chunk(ci, within int64, p []byte) error {
+	e.mu.Lock()
 	if d, ok := e.ccache.get(ci); ok {
-		return d, nil
+		copyChunk(p, d, within)
+		e.mu.Unlock()
+		return nil
 	}
-	dst := e.spare
-	e.spare = nil
-	d, err := e.chunkData(ci, dst)
+	loc, ok, err := e.locate(ci)
+	var buf []byte
+	if n := len(e.spares); n > 0 {
+		buf, e.spares = e.spares[n-1], e.spares[:n-1]
+	}
+	e.mu.Unlock()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if d == nil {
-		e.spare = dst
+	var d []byte
+	if ok {
+		dc := e.getDecoder()
+		d, err = e.decode(dc, ci, loc, buf[:0])
+		e.putDecoder(dc)
+		if err != nil {
+			return err
+		}
 	}
+	e.mu.Lock()
 	e.ccache.add(ci, d, max(len(d), zeroChunkCost))
-	return d, nil
+	copyChunk(p, d, within)
+	if d == nil && buf != nil && len(e.spares) < maxSpares {
+		e.spares = append(e.spares, buf)
+	}
+	e.mu.Unlock()
+	return nil
 }
+
+// copyChunk fills p with chunk data d from within, zeros past its end.
+func copyChunk(p, d []byte, within int64) {
+	k := 0
+	if within < int64(len(d)) {
+		k = copy(p, d[within:])
+	}
+	clear(p[k:])
+}
+
+// maxSpares bounds the evicted chunk buffers kept for decoding into.
+const maxSpares = 8

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,18 +33,36 @@ const (
 	inflateLonger                 // more than limit bytes
 )
 
+// decoder is what decoding one chunk needs; each goroutine reading the
+// image takes its own from the ewf's pool, so chunks decode in parallel.
+type decoder struct {
+	br      bytes.Reader
+	zr      io.ReadCloser
+	scratch []byte // stored chunk bytes
+	spare   []byte // output buffer of the open-time walks
+}
+
+func (e *ewf) getDecoder() *decoder {
+	if d, ok := e.decoders.Get().(*decoder); ok {
+		return d
+	}
+	return &decoder{}
+}
+
+func (e *ewf) putDecoder(d *decoder) { e.decoders.Put(d) }
+
 // inflate decodes the zlib stream in src into out[:limit] (out is grown
 // when too small) and returns the bytes decoded, the number of bytes of
 // src the stream took, and how it went.
-func (e *ewf) inflate(src []byte, out []byte, limit int) ([]byte, int, inflateResult, error) {
-	e.br.Reset(src)
-	if e.zr == nil {
-		zr, err := zlib.NewReader(&e.br)
+func (d *decoder) inflate(src []byte, out []byte, limit int) ([]byte, int, inflateResult, error) {
+	d.br.Reset(src)
+	if d.zr == nil {
+		zr, err := zlib.NewReader(&d.br)
 		if err != nil {
 			return out[:0], 0, inflateHeader, err
 		}
-		e.zr = zr
-	} else if err := e.zr.(zlib.Resetter).Reset(&e.br, nil); err != nil {
+		d.zr = zr
+	} else if err := d.zr.(zlib.Resetter).Reset(&d.br, nil); err != nil {
 		return out[:0], 0, inflateHeader, err
 	}
 	// The output grows as it is decoded: a forged chunk size must not
@@ -60,7 +79,7 @@ func (e *ewf) inflate(src []byte, out []byte, limit int) ([]byte, int, inflateRe
 			out = out[:cap(out)]
 		}
 		var k int
-		k, err = e.zr.Read(out[n:min(len(out), limit)])
+		k, err = d.zr.Read(out[n:min(len(out), limit)])
 		n += k
 		if err != nil {
 			break
@@ -71,12 +90,12 @@ func (e *ewf) inflate(src []byte, out []byte, limit int) ([]byte, int, inflateRe
 		// Full: the stream must end here.
 		var one [1]byte
 		var k int
-		k, err = e.zr.Read(one[:])
+		k, err = d.zr.Read(one[:])
 		if k > 0 {
-			return out, len(src) - e.br.Len(), inflateLonger, nil
+			return out, len(src) - d.br.Len(), inflateLonger, nil
 		}
 	}
-	used := len(src) - e.br.Len()
+	used := len(src) - d.br.Len()
 	switch {
 	case err == io.EOF:
 		return out, used, inflateOK, nil
@@ -93,21 +112,26 @@ func zlibHeader(b []byte) bool {
 	return len(b) >= 2 && b[0]&0x0f == 8 && b[0]>>4 <= 7 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0 && b[1]&0x20 == 0
 }
 
-// chunkData returns the bytes of chunk ci: nil for all zeros, and when
-// shorter than the chunk, the rest is zeros. Damage is reported as
-// warnings; only a failing read of a segment file is an error. dst is a
-// buffer that may be reused.
-func (e *ewf) chunkData(ci int64, dst []byte) ([]byte, error) {
-	L := e.chunkLen(ci)
+// chunkLoc is where a chunk's bytes are stored.
+type chunkLoc struct {
+	s          *segment
+	start      int64
+	stored     int64 // bytes to read
+	compressed bool
+}
+
+// locate finds where chunk ci is stored, through its table (loaded into
+// the table cache when not there); ok false when it reads as zeros (in
+// no table, or its entry is bad: reported). The caller holds e.mu.
+func (e *ewf) locate(ci int64) (loc chunkLoc, ok bool, err error) {
 	t := e.tableOf(ci)
 	if t == nil {
-		return nil, nil // in no table: reported when the image was opened
+		return loc, false, nil // in no table: reported when the image was opened
 	}
-	lt, ok := e.tcache.get(t)
-	if !ok {
-		var err error
+	lt, cached := e.tcache.get(t)
+	if !cached {
 		if lt, err = e.loadTable(t); err != nil {
-			return nil, err
+			return loc, false, err
 		}
 		if t.rebuilt == nil {
 			e.tcache.add(t, lt, len(lt.locs)+1)
@@ -121,35 +145,43 @@ func (e *ewf) chunkData(ci int64, dst []byte) ([]byte, error) {
 			where = -1
 		}
 		e.chunkWarn(ci, s.name, where, "its table entry points outside the segment (size %d) or could not be read: chunk read as zeros", s.size)
-		return nil, nil
+		return loc, false, nil
 	}
-	start := int64(lt.locs[j] &^ locCompressed)
-	compressed := lt.locs[j]&locCompressed != 0
-	end := chunkEnd(s, lt, j)
-	stored := end - start
-	if compressed {
-		stored = min(stored, compressedBound(e.chunkSize))
+	loc = chunkLoc{s: s, start: int64(lt.locs[j] &^ locCompressed), compressed: lt.locs[j]&locCompressed != 0}
+	loc.stored = chunkEnd(s, lt, j) - loc.start
+	if loc.compressed {
+		loc.stored = min(loc.stored, compressedBound(e.chunkSize))
 	} else {
-		stored = min(stored, e.chunkSize+4)
+		loc.stored = min(loc.stored, e.chunkSize+4)
 	}
-	if cap(e.scratch) < int(stored) {
-		e.scratch = make([]byte, stored)
+	return loc, true, nil
+}
+
+// decode returns the bytes of chunk ci stored at loc: nil for all zeros,
+// and when shorter than the chunk, the rest is zeros. Damage is reported
+// as warnings; only a failing read of a segment file is an error. It
+// needs no lock: dc and dst, a buffer it may decode into, are the
+// caller's.
+func (e *ewf) decode(dc *decoder, ci int64, loc chunkLoc, dst []byte) ([]byte, error) {
+	if cap(dc.scratch) < int(loc.stored) {
+		dc.scratch = make([]byte, loc.stored)
 	}
-	raw := e.scratch[:stored]
-	n, err := s.r.ReadAt(raw, start)
+	raw := dc.scratch[:loc.stored]
+	n, err := loc.s.r.ReadAt(raw, loc.start)
 	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: reading chunk %d at offset %d: %w", s.name, ci, start, err)
+		return nil, fmt.Errorf("%s: reading chunk %d at offset %d: %w", loc.s.name, ci, loc.start, err)
 	}
 	raw = raw[:n]
-	if compressed {
-		return e.compressedChunk(ci, s.name, start, raw, dst, L), nil
+	L := e.chunkLen(ci)
+	if loc.compressed {
+		return e.compressedChunk(dc, ci, loc.s.name, loc.start, raw, dst, L), nil
 	}
-	return e.storedChunk(ci, s.name, start, raw, dst, L, int64(n) < stored), nil
+	return e.storedChunk(dc, ci, loc.s.name, loc.start, raw, dst, L, int64(n) < loc.stored), nil
 }
 
 // compressedChunk decodes a chunk whose table entry says compressed.
-func (e *ewf) compressedChunk(ci int64, name string, start int64, raw, dst []byte, L int64) []byte {
-	out, _, res, err := e.inflate(raw, dst, int(e.chunkSize))
+func (e *ewf) compressedChunk(dc *decoder, ci int64, name string, start int64, raw, dst []byte, L int64) []byte {
+	out, _, res, err := dc.inflate(raw, dst, int(e.chunkSize))
 	switch res {
 	case inflateOK:
 	case inflateHeader:
@@ -171,7 +203,7 @@ func (e *ewf) compressedChunk(ci int64, name string, start int64, raw, dst []byt
 }
 
 // storedChunk checks a chunk stored as is, followed by its Adler-32.
-func (e *ewf) storedChunk(ci int64, name string, start int64, raw, dst []byte, L int64, cut bool) []byte {
+func (e *ewf) storedChunk(dc *decoder, ci int64, name string, start int64, raw, dst []byte, L int64, cut bool) []byte {
 	if len(raw) < 4 {
 		e.chunkWarn(ci, name, start, "stored chunk of %d bytes, too short to hold data and checksum: chunk read as zeros", len(raw))
 		return nil
@@ -183,7 +215,7 @@ func (e *ewf) storedChunk(ci int64, name string, start int64, raw, dst []byte, L
 		} else if zlibHeader(raw) {
 			// A lost compression bit: a zlib stream with a good checksum
 			// reads right.
-			if out, _, res, _ := e.inflate(raw, dst, int(e.chunkSize)); res == inflateOK {
+			if out, _, res, _ := dc.inflate(raw, dst, int(e.chunkSize)); res == inflateOK {
 				e.chunkWarn(ci, name, start, "marked stored but holds a zlib stream that decodes with a good checksum; read as compressed")
 				return e.fitChunk(ci, name, start, out, L, true)
 			}
@@ -225,13 +257,17 @@ func (e *ewf) fitChunk(ci int64, name string, start int64, data []byte, L int64,
 	return data
 }
 
-// chunkWarn reports damage in chunk ci, once per chunk.
+// chunkWarn reports damage in chunk ci, once per chunk (chunks decode in
+// parallel: warnMu guards the set).
 func (e *ewf) chunkWarn(ci int64, name string, off int64, format string, args ...any) {
-	if e.warned[ci] {
-		return
-	}
-	if len(e.warned) < 4*maxWarnings {
+	e.warnMu.Lock()
+	seen := e.warned[ci]
+	if !seen && len(e.warned) < 4*maxWarnings {
 		e.warned[ci] = true
+	}
+	e.warnMu.Unlock()
+	if seen {
+		return
 	}
 	msg := fmt.Sprintf(format, args...)
 	e.w.at(name, off, "chunk %d (media offset %d): %s", ci, ci*e.chunkSize, msg)
@@ -305,8 +341,10 @@ func (e *ewf) validChunk(s *segment, p, to int64, buf []byte, strict bool) (next
 	}
 	raw := buf[:n]
 	if zlibHeader(raw) {
-		out, used, res, _ := e.inflate(raw, e.spare, int(cs))
-		e.spare = out[:0]
+		dc := e.getDecoder()
+		out, used, res, _ := dc.inflate(raw, dc.spare, int(cs))
+		dc.spare = out[:0]
+		e.putDecoder(dc)
 		if res == inflateOK && used > 0 && len(out) > 0 && (!strict || int64(len(out)) == cs) {
 			return p + int64(used), true, true, nil
 		}
