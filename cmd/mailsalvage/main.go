@@ -89,7 +89,9 @@ file, and provenance.jsonl ties each one to the exact bytes it came from.`,
 // its memory stays nearly flat however large the input. A damaged PST is
 // the exception: rebuilding its B-trees keeps ~60 bytes per block of the
 // file (about 50 MB for a 1 GB PST of small items; a sound PST keeps a
-// few MB). GOMEMLIMIT overrides it.
+// few MB), so the limit rises to one and a half times the live heap when
+// that is more (internal/gcfloor: a fixed limit under the live heap made
+// the collector run back to back). GOMEMLIMIT overrides it.
 const softMemoryLimit = 160 << 20
 
 // heapFloor: below this heap size the garbage collector does not run (see
@@ -99,9 +101,7 @@ const softMemoryLimit = 160 << 20
 const heapFloor = 32 << 20
 
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(softMemoryLimit)
-	}
+	gcfloor.SoftLimit(softMemoryLimit)
 	gcfloor.Start(heapFloor)
 	if p := os.Getenv("MAILSALVAGE_TRACE"); p != "" {
 		// for bench/: an execution trace of a whole run (go tool trace)

@@ -1,6 +1,7 @@
 package gcfloor
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -86,5 +87,56 @@ func collect(t *testing.T) {
 			t.Fatal("the floor was not adjusted after a collection")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestLimit(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct{ live, base, want uint64 }{
+		{0, 160 * mib, 160 * mib},
+		{100 * mib, 160 * mib, 160 * mib},
+		{200 * mib, 160 * mib, 300 * mib},
+	} {
+		if got := Limit(c.live, c.base); got != int64(c.want) {
+			t.Errorf("Limit(%d MiB, %d MiB) = %d MiB, want %d", c.live/mib, c.base/mib, got/mib, c.want/mib)
+		}
+	}
+}
+
+// TestSoftLimit: the limit follows the live heap up past its base, and
+// back down to it.
+func TestSoftLimit(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	defer func() {
+		mu.Lock()
+		limitBase = 0
+		mu.Unlock()
+		debug.SetMemoryLimit(math.MaxInt64)
+	}()
+	const base = 64 << 20
+	if !SoftLimit(base) {
+		t.Fatal("SoftLimit refused")
+	}
+	if SoftLimit(1 << 30) {
+		t.Error("a second SoftLimit was accepted")
+	}
+	collect(t)
+	if got := debug.SetMemoryLimit(-1); got != base {
+		t.Errorf("limit with little live: %d MiB, want %d", got>>20, base>>20)
+	}
+	keep := make([][]byte, 0, 2048)
+	for i := 0; i < 2048; i++ {
+		keep = append(keep, make([]byte, 64<<10)) // 128 MiB live
+	}
+	collect(t)
+	if got := debug.SetMemoryLimit(-1); got < 192<<20 {
+		t.Errorf("limit with 128 MiB live: %d MiB, want at least 192", got>>20)
+	}
+	runtime.KeepAlive(keep)
+	keep = nil
+	collect(t)
+	collect(t)
+	if got := debug.SetMemoryLimit(-1); got != base {
+		t.Errorf("limit after the live heap went: %d MiB, want %d", got>>20, base>>20)
 	}
 }
