@@ -6,7 +6,8 @@
 # written: go test -bench BenchmarkCarve on the same file), the floors no
 # carver can beat here (bench/carvefloor: reading the image bare and with
 # the cheapest byte searches, writing the same files again), and the peak
-# RSS of `mailsalvage carve` on a 1 GiB and a 4 GiB image.
+# RSS of `mailsalvage carve` on a 1 GiB and a 4 GiB image, and the 1 GiB
+# image again as an E01 (when ewfacquire is installed).
 #
 #   bench/carve.sh              # 1 GiB, RSS at 1 and 4 GiB
 #   bench/carve.sh 256MiB 1GiB  # any sizes mkimage accepts (64 MiB steps)
@@ -120,3 +121,15 @@ rm -rf "$out/big"
 read -r b_alone b_alone_kb b_alone_cpu <<<"$(alone_run "$bigimg")"
 printf 'peak RSS of mailsalvage carve: %d MiB at %s (%s files), %d MiB at %s (%s files, %s s, %s CPU s)\n' $((ms_kb / 1024)) "$size" "$ms_n" $((b_kb / 1024)) "$big" "$b_n" "$b_s" "$b_cpu"
 printf 'peak RSS of the carver alone: %d MiB at %s (%s MB/s, %s CPU s), %d MiB at %s (%s MB/s, %s CPU s)\n' $((alone_kb / 1024)) "$size" "$alone" "$alone_cpu" $((b_alone_kb / 1024)) "$big" "$b_alone" "$b_alone_cpu"
+
+# the same image as an EWF file (ewfacquire, deflate fast, 32 KiB chunks),
+# as forensic images usually come: every byte is inflated on the way
+if command -v ewfacquire >/dev/null; then
+	e01="${img%.dd}"
+	[ -f "$e01.E01" ] || ewfacquire -u -q -t "$e01" -c deflate:fast -S 4GiB -b 64 "$img" >/dev/null
+	read -r e_s e_kb e_cpu <<<"$(GOMAXPROCS=2 measure "$out/e01" "${pin[@]}" "$dir/mailsalvage" carve "$e01.E01" -o "$out/e01" -q)"
+	e_x=$(exact "$out/e01/messages" "$img.truth")
+	rm -rf "$out/e01"
+	printf 'mailsalvage carve of the image as E01 (%d bytes): %s s, %.0f MB/s of media, %s CPU s, %d MiB, %s of %s contiguous exact\n' \
+		"$(stat -c %s "$e01.E01")" "$e_s" "$(mbs "$e_s")" "$e_cpu" $((e_kb / 1024)) "$e_x" "$contig"
+fi
