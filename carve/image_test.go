@@ -154,15 +154,21 @@ func imageMessages(t testing.TB, n int) [][]byte {
 	return msgs
 }
 
+// clustersImage is the must-show image: 64 MiB of clusters (short: the
+// given size) holding corpus and generated messages among random bytes,
+// zeros and text, some truncated, some fragmented.
+func clustersImage(t *testing.T, short int64) ([]byte, []synth.PlantedMessage) {
+	size := int64(64 << 20)
+	if testing.Short() {
+		size = short
+	}
+	return synth.Image(synth.ImageOptions{Size: size, Seed: 7}, imageMessages(t, 12000))
+}
+
 // TestCarveClusters is the must-show on 64 MiB of clusters: messages
 // among random bytes, zeros and text, some truncated, some fragmented.
 func TestCarveClusters(t *testing.T) {
-	size := int64(64 << 20)
-	if testing.Short() {
-		size = 8 << 20
-	}
-	msgs := imageMessages(t, 12000)
-	img, planted := synth.Image(synth.ImageOptions{Size: size, Seed: 7}, msgs)
+	img, planted := clustersImage(t, 8<<20)
 	out, probs := carveBytes(t, img, Options{})
 	if len(probs) > 0 {
 		t.Errorf("problems: %v", probs[:min(len(probs), 5)])
@@ -205,12 +211,7 @@ func check(t *testing.T, tl tally) {
 // pick wrongly), while the heads and tails kept at one time stay a small
 // part of all.
 func TestCarveClustersStreaming(t *testing.T) {
-	size := int64(64 << 20)
-	if testing.Short() {
-		size = 32 << 20
-	}
-	msgs := imageMessages(t, 12000)
-	img, planted := synth.Image(synth.ImageOptions{Size: size, Seed: 7}, msgs)
+	img, planted := clustersImage(t, 32<<20)
 	var whole, near joinStats
 	all, _ := carveBytes(t, img, Options{joinStats: &whole})
 	part, _ := carveBytes(t, img, Options{joinReach: 1 << 20, joinStats: &near})

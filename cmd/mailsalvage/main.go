@@ -103,35 +103,46 @@ const heapFloor = 32 << 20
 func main() {
 	gcfloor.SoftLimit(softMemoryLimit)
 	gcfloor.Start(heapFloor)
-	if p := os.Getenv("MAILSALVAGE_TRACE"); p != "" {
-		// for bench/: an execution trace of a whole run (go tool trace)
-		if f, err := os.Create(p); err == nil {
-			trace.Start(f)
-			code := run(os.Args[1:], os.Stdout, os.Stderr)
-			trace.Stop()
-			f.Close()
-			os.Exit(code)
-		}
-	}
-	if p := os.Getenv("MAILSALVAGE_CPUPROFILE"); p != "" {
-		// for bench/: profile a whole run
-		if f, err := os.Create(p); err == nil {
-			pprof.StartCPUProfile(f)
-			code := run(os.Args[1:], os.Stdout, os.Stderr)
-			pprof.StopCPUProfile()
-			f.Close()
-			os.Exit(code)
-		}
-	}
+	// for bench/: an execution trace (go tool trace) or a CPU profile of
+	// a whole run, and what is live at its end
+	stop := recording("MAILSALVAGE_TRACE", trace.Start, trace.Stop)
+	stop = recording("MAILSALVAGE_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile, stop)
 	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
 	if p := os.Getenv("MAILSALVAGE_MEMPROFILE"); p != "" {
-		// for bench/: what is live at the end of a run
 		if f, err := os.Create(p); err == nil {
 			pprof.WriteHeapProfile(f)
 			f.Close()
 		}
 	}
 	os.Exit(code)
+}
+
+// recording starts a recorder writing to the file named by env, when set,
+// and returns what stops it (and then the stops given).
+func recording(env string, start func(io.Writer) error, stop func(), then ...func()) func() {
+	after := func() {
+		for _, s := range then {
+			s()
+		}
+	}
+	p := os.Getenv(env)
+	if p == "" {
+		return after
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return after
+	}
+	if start(f) != nil {
+		f.Close()
+		return after
+	}
+	return func() {
+		stop()
+		f.Close()
+		after()
+	}
 }
 
 // run executes the command line and returns the exit code.
