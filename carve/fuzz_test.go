@@ -42,7 +42,11 @@ func FuzzCarve(f *testing.F) {
 		if len(b) > 64<<10 {
 			return
 		}
-		c := New(bytes.NewReader(b), int64(len(b)), Options{ChunkSize: 1024, SectorSize: 64, Workers: 2})
+		opt := Options{ChunkSize: 1024, SectorSize: 64, Workers: 2}
+		if len(b)%2 == 1 {
+			opt.joinReach = 2048 // tails joined while the scan goes on
+		}
+		c := New(bytes.NewReader(b), int64(len(b)), opt)
 		defer c.Close()
 		for i := 0; ; i++ {
 			if i > 4*len(b)+16 {
