@@ -290,13 +290,14 @@ func allCRLF(ms *scanner, from, to int64) bool {
 	return true
 }
 
-// headPeek is how many bytes of a head fits may look at (its first two
-// lines and a byte, at most); headCache bounds the heads whose first
-// bytes are kept (about 1.5 MiB for base64 heads, 8 MiB at worst): the
-// tails are tried in image order against their nearest heads, so
-// neighbouring tails try mostly the same heads.
+// headPeek is how many bytes of a head fits may look at: its first two
+// lines and a byte, or its first headText bytes, whichever is more;
+// headCache bounds the heads whose first bytes are kept (about 2 MiB,
+// 8 MiB at worst): the tails are tried in image order against their
+// nearest heads, so neighbouring tails try mostly the same heads.
 const (
 	headPeek  = 1024
+	headText  = 256
 	headCache = 8192
 )
 
@@ -310,10 +311,11 @@ func (c *Carver) headBytes(ms *scanner, h int64) []byte {
 	// close together, and those tried next are often in what it holds
 	w := ms.v.at(h, headPeek)
 	w = w[:min(len(w), headPeek)]
-	// fits reads the first two lines and the byte after them
+	// fits reads the first two lines and the byte after them, or the
+	// first headText bytes
 	if i := bytes.IndexByte(w, '\n'); i >= 0 {
 		if j := bytes.IndexByte(w[i+1:], '\n'); j >= 0 {
-			w = w[:min(len(w), i+1+j+2)]
+			w = w[:min(len(w), max(i+1+j+2, headText))]
 		}
 	}
 	b := append([]byte(nil), w...)
@@ -393,7 +395,7 @@ func (c *Carver) fits(ms *scanner, t *tail, h int64) bool {
 		return n >= 40 && t.frag+len(line) == n
 	}
 	// text: what the piece starts with, up to where its data ends
-	seg := b[:min(len(b), 256)]
+	seg := b[:min(len(b), headText)]
 	if j := firstBad(seg); j >= 0 {
 		seg = seg[:j]
 	}
