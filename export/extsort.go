@@ -14,16 +14,20 @@ import (
 )
 
 // keySorter sorts records by a string key, then by a number, holding at
-// most sortMemory bytes of them in memory and spilling sorted runs to a
-// folder of its own: what Verify needs to pair a log of millions of lines
-// with the files on disk without a map of them all.
+// most sortMemory bytes of them (and at most maxRecs, when set) in memory
+// and spilling sorted runs to a folder of its own: what Verify needs to
+// pair a log of millions of lines with the files on disk without a map of
+// them all, and what sorts timeline.csv.
 type keySorter struct {
-	dir   string // made on the first spill
-	mem   []sortRec
-	bytes int
-	runs  []string
-	limit int
-	files int // run files made, for their names
+	parent  string // where the run folder is made ("": the system's)
+	prefix  string // of the run folder's name
+	dir     string // made on the first spill
+	mem     []sortRec
+	bytes   int
+	runs    []string
+	limit   int
+	maxRecs int
+	files   int // run files made, for their names
 }
 
 type sortRec struct {
@@ -40,12 +44,17 @@ var sortMemory = 8 << 20
 // into one first.
 const maxRuns = 64
 
-func newKeySorter() *keySorter { return &keySorter{limit: sortMemory} }
+// newKeySorter returns a sorter whose runs go to a folder named prefix…
+// made in parent ("": the system's temporary folder) on the first spill;
+// maxRecs > 0 bounds the records held in memory too.
+func newKeySorter(parent, prefix string, maxRecs int) *keySorter {
+	return &keySorter{parent: parent, prefix: prefix, limit: sortMemory, maxRecs: maxRecs}
+}
 
 func (s *keySorter) add(key string, seq int64, val []byte) error {
 	s.mem = append(s.mem, sortRec{key, seq, val})
 	s.bytes += len(key) + len(val) + 48
-	if s.bytes >= s.limit {
+	if s.bytes >= s.limit || s.maxRecs > 0 && len(s.mem) >= s.maxRecs {
 		return s.spill()
 	}
 	return nil
@@ -70,38 +79,55 @@ func (s *keySorter) spill() error {
 		return nil
 	}
 	if s.dir == "" {
-		d, err := os.MkdirTemp("", "mailsalvage-sort-")
+		d, err := os.MkdirTemp(s.parent, s.prefix)
 		if err != nil {
 			return err
 		}
 		s.dir = d
 	}
 	slices.SortFunc(s.mem, cmpRec)
-	s.files++
-	name := filepath.Join(s.dir, fmt.Sprintf("run-%d", s.files))
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var b []byte
-	for _, r := range s.mem {
-		b = appendRec(b[:0], r)
-		w.Write(b)
-	}
-	err = w.Flush()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	name, err := s.writeRun(func(emit func(sortRec) error) error {
+		for _, r := range s.mem {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	s.runs = append(s.runs, name)
+	clear(s.mem) // let the records go
 	s.mem, s.bytes = s.mem[:0], 0
 	if len(s.runs) >= maxRuns {
 		return s.mergeRuns()
 	}
 	return nil
+}
+
+// writeRun writes the records fill emits, in order, to a new run file.
+func (s *keySorter) writeRun(fill func(emit func(sortRec) error) error) (string, error) {
+	s.files++
+	name := filepath.Join(s.dir, fmt.Sprintf("run-%d", s.files))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var b []byte
+	err = fill(func(r sortRec) error {
+		b = appendRec(b[:0], r)
+		_, err := w.Write(b)
+		return err
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return name, err
 }
 
 func appendRec(b []byte, r sortRec) []byte {
@@ -143,25 +169,9 @@ func readRec(r *bufio.Reader) (sortRec, error) {
 
 // mergeRuns merges the run files into one.
 func (s *keySorter) mergeRuns() error {
-	s.files++
-	name := filepath.Join(s.dir, fmt.Sprintf("run-%d", s.files))
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	var b []byte
-	err = mergeFiles(s.runs, nil, func(r sortRec) error {
-		b = appendRec(b[:0], r)
-		_, err := w.Write(b)
-		return err
+	name, err := s.writeRun(func(emit func(sortRec) error) error {
+		return mergeFiles(s.runs, nil, emit)
 	})
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return err
 	}

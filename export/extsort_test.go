@@ -13,7 +13,7 @@ import (
 func TestKeySorter(t *testing.T) {
 	for _, limit := range []int{1 << 30, 4096, 200} {
 		rng := rand.New(rand.NewPCG(uint64(limit), 1))
-		s := newKeySorter()
+		s := newKeySorter("", "mailsalvage-sort-", 0)
 		s.limit = limit
 		var want []sortRec
 		for i := 0; i < 5000; i++ {

@@ -43,8 +43,8 @@ type ReportOptions struct {
 	// 1,000 equal slices of the image (each slice split by state).
 	MaxMarks int
 	// SortRun is the number of timeline rows sorted in memory before a
-	// run is spilled to a temporary file; default 200,000. A run is
-	// spilled earlier when its rows take 8 MiB.
+	// run is spilled to a temporary folder in OUT; default 200,000. A run
+	// is spilled earlier when its rows take 8 MiB (sortMemory).
 	SortRun int
 }
 

@@ -66,7 +66,7 @@ func TestTimelineSpill(t *testing.T) {
 		if !bytes.Equal(got, mem) {
 			t.Errorf("runs of %d:\n%s\nin memory:\n%s", run, got, mem)
 		}
-		left, _ := filepath.Glob(filepath.Join(r.out, ".timeline-run-*"))
+		left, _ := filepath.Glob(filepath.Join(r.out, ".timeline-*"))
 		if len(left) > 0 {
 			t.Errorf("run files left: %v", left)
 		}
@@ -131,7 +131,7 @@ func TestTimelineManyRuns(t *testing.T) {
 		if !bytes.Equal(got, exp.Bytes()) {
 			t.Errorf("runs of %d: timeline differs from a plain sort", run)
 		}
-		if left, _ := filepath.Glob(filepath.Join(out, ".timeline-run-*")); len(left) > 0 {
+		if left, _ := filepath.Glob(filepath.Join(out, ".timeline-*")); len(left) > 0 {
 			t.Errorf("runs of %d: run files left: %v", run, left)
 		}
 	}

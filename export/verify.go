@@ -119,7 +119,7 @@ func Verify(out string) (*VerifyResult, error) {
 	}
 	// notes about the log are listed in line order, the first maxListed
 	notes := &lineNotes{res: res}
-	logged := newKeySorter()
+	logged := newKeySorter("", "mailsalvage-sort-", 0)
 	defer logged.close()
 	err := scanProvenance(out, func(n int, b []byte) error {
 		var l verifyLine
@@ -144,7 +144,7 @@ func Verify(out string) (*VerifyResult, error) {
 	}
 
 	// the files under messages/
-	found := newKeySorter()
+	found := newKeySorter("", "mailsalvage-sort-", 0)
 	defer found.close()
 	root := filepath.Join(out, MessagesDir)
 	werr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
