@@ -2,10 +2,8 @@ package bounce
 
 import (
 	"bytes"
-	"encoding/base64"
 	"io"
 	"mime"
-	"mime/quotedprintable"
 	"strings"
 	"unicode/utf8"
 
@@ -110,44 +108,12 @@ func decodeBody(h rfc5322.Header, body []byte, cs string) string {
 	if len(body) > 4*maxPartText {
 		body = body[:4*maxPartText]
 	}
-	cte := ""
 	if v, ok := h.Get("Content-Transfer-Encoding"); ok {
-		cte = strings.ToLower(rfc5322.Text(v))
-	}
-	switch {
-	case strings.Contains(cte, "base64"):
-		body = decodeBase64(body)
-	case strings.Contains(cte, "quoted-printable"):
-		if b, err := io.ReadAll(io.LimitReader(quotedprintable.NewReader(bytes.NewReader(body)), 4*maxPartText)); err == nil || len(b) > 0 {
+		if b, ok := rfc5322.DecodeTransfer(rfc5322.Text(v), body); ok {
 			body = b
 		}
 	}
 	return toUTF8(body, cs)
-}
-
-// decodeBase64 decodes base64 leniently: white space and junk lines are
-// skipped, and a damaged tail is dropped.
-func decodeBase64(b []byte) []byte {
-	clean := make([]byte, 0, len(b))
-	for _, c := range b {
-		switch {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-			clean = append(clean, c)
-		case c == '=':
-			// padding: the data ends here
-			goto done
-		}
-	}
-done:
-	clean = clean[:len(clean)/4*4+min(len(clean)%4, 3)]
-	if len(clean)%4 == 1 {
-		clean = clean[:len(clean)-1]
-	}
-	out, err := base64.RawStdEncoding.DecodeString(string(clean))
-	if err != nil && len(out) == 0 {
-		return b
-	}
-	return out
 }
 
 // toUTF8 converts text in charset cs (or sniffed, when cs is empty or

@@ -2,7 +2,10 @@ package rfc5322
 
 import (
 	"bytes"
+	"encoding/base64"
+	"io"
 	"mime"
+	"mime/quotedprintable"
 	"strings"
 )
 
@@ -147,4 +150,38 @@ func walkEntity(msg []byte, start, end, depth int, path []int, fn func(Entity) b
 		}
 	}
 	return true
+}
+
+// DecodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 section 6),
+// leniently, as a reader of damaged mail must: base64 skips characters
+// outside its alphabet, ends at padding and drops a lone last character;
+// quoted-printable keeps an "=" that starts no escape as written, and
+// what decoded before an error. Other
+// encodings (7bit, 8bit, binary, none) give body as it is. ok is false
+// when nothing could be decoded from a non-empty body.
+func DecodeTransfer(cte string, body []byte) (out []byte, ok bool) {
+	cte = strings.ToLower(strings.TrimSpace(cte))
+	switch {
+	case strings.Contains(cte, "base64"):
+		clean := make([]byte, 0, len(body))
+	scan:
+		for _, c := range body {
+			switch {
+			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+				clean = append(clean, c)
+			case c == '=':
+				break scan // padding: the data ends here
+			}
+		}
+		if len(clean)%4 == 1 {
+			clean = clean[:len(clean)-1]
+		}
+		out = make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+		n, _ := base64.RawStdEncoding.Decode(out, clean)
+		return out[:n], n > 0 || len(body) == 0
+	case strings.Contains(cte, "quoted-printable"):
+		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		return out, err == nil || len(out) > 0
+	}
+	return body, true
 }

@@ -184,3 +184,27 @@ func TestEntities(t *testing.T) {
 		t.Errorf("truncated: %d entities, want 6", n)
 	}
 }
+
+func TestDecodeTransfer(t *testing.T) {
+	for _, c := range []struct {
+		cte, body, want string
+		ok              bool
+	}{
+		{"base64", "aGVsbG8g\r\nd29ybGQ=\r\n", "hello world", true},
+		{" BASE64 ", "aGVs bG8=", "hello", true},
+		{"base64", "aGVs*bG8\x00gd29y", "hello wor", true}, // junk skipped
+		{"base64", "aGVsbG8=trailing junk", "hello", true}, // ends at padding
+		{"base64", "aGVsbG8gd", "hello ", true},            // a lone last character dropped
+		{"base64", "!!!", "", false},                       // nothing decodes
+		{"base64", "", "", true},                           // nothing to decode
+		{"quoted-printable", "caf=C3=A9 =\r\nau lait", "café au lait", true},
+		{"quoted-printable", "kept =ZZ as written", "kept =ZZ as written", true}, // not an escape
+		{"7bit", "as =3D is", "as =3D is", true},
+		{"", "plain", "plain", true},
+	} {
+		got, ok := DecodeTransfer(c.cte, []byte(c.body))
+		if string(got) != c.want || ok != c.ok {
+			t.Errorf("DecodeTransfer(%q, %q) = %q, %v; want %q, %v", c.cte, c.body, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -3,16 +3,16 @@ package peers
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"io"
-	"mime/quotedprintable"
 	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
 // ParseEML reads an RFC 5322 message (an .eml file from mailsalvage or
@@ -114,7 +114,7 @@ func walkParts(h header, r io.Reader, it *Item, depth int) error {
 	if err != nil {
 		return err
 	}
-	data = decodeTransfer(h.get("Content-Transfer-Encoding"), data)
+	data, _ = rfc5322.DecodeTransfer(h.get("Content-Transfer-Encoding"), data)
 	sum := sha256.Sum256(data)
 	a := &Attachment{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Type: mt}
 	switch {
@@ -145,36 +145,4 @@ func fallbackMediaType(v string) (string, map[string]string) {
 		params["boundary"] = strings.TrimSpace(b)
 	}
 	return strings.ToLower(strings.TrimSpace(mt)), params
-}
-
-// decodeTransfer undoes a Content-Transfer-Encoding, tolerating bad
-// base64 (characters outside the alphabet are skipped).
-func decodeTransfer(cte string, data []byte) []byte {
-	switch strings.ToLower(strings.TrimSpace(cte)) {
-	case "base64":
-		clean := make([]byte, 0, len(data))
-		for _, c := range data {
-			switch {
-			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-				clean = append(clean, c)
-			case c == '=':
-				// padding: the rest is not data
-				goto done
-			}
-		}
-	done:
-		if len(clean)%4 == 1 {
-			clean = clean[:len(clean)-1]
-		}
-		out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
-		n, _ := base64.RawStdEncoding.Decode(out, clean)
-		return out[:n]
-	case "quoted-printable":
-		out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(data)))
-		if err != nil && len(out) == 0 {
-			return data
-		}
-		return out
-	}
-	return data
 }
