@@ -4,20 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"runtime"
 	"strings"
 	"testing"
-)
 
-// allocated returns the bytes allocated while f runs.
-func allocated(f func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
+)
 
 // lzfuHeader is a compressed-RTF header: COMPSIZE, RAWSIZE, COMPTYPE
 // "LZFu", CRC.
@@ -56,7 +47,7 @@ func TestBombLZFu(t *testing.T) {
 	} {
 		var out []byte
 		var err error
-		n := allocated(func() { out, err = DecompressRTF(c.data) })
+		n := bounds.Allocated(func() { out, err = DecompressRTF(c.data) })
 		if len(out) > MaxRTFSize || len(out) > 9*len(c.data) {
 			t.Errorf("%s: %d bytes out of %d", c.name, len(out), len(c.data))
 		}
@@ -100,7 +91,7 @@ func TestBombConvertDeep(t *testing.T) {
 	var out bytes.Buffer
 	var rep Report
 	var err error
-	n := allocated(func() { rep, err = Convert(&out, top, Options{}) })
+	n := bounds.Allocated(func() { rep, err = Convert(&out, top, Options{}) })
 	if err != nil {
 		t.Fatal(err)
 	}

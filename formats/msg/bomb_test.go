@@ -4,25 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
 )
 
 // bombDepth is the nesting of the deep bomb.
 var bombDepth = 1000
-
-// allocated returns the bytes allocated while f runs.
-func allocated(f func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
 
 // Bombs: a compound file nesting embedded messages 1,000 deep, one whose
 // directory is a cycle, one whose FAT chains loop, and one whose streams
@@ -80,7 +70,7 @@ func TestBombs(t *testing.T) {
 	} {
 		var f *File
 		var err error
-		n := allocated(func() { f, err = NewFile(bytes.NewReader(c.data), int64(len(c.data))) })
+		n := bounds.Allocated(func() { f, err = NewFile(bytes.NewReader(c.data), int64(len(c.data))) })
 		if bound := uint64(64*len(c.data)) + 8<<20; n > bound {
 			t.Errorf("%s: %d bytes allocated for a %d-byte file (bound %d)", c.name, n, len(c.data), bound)
 		}
@@ -98,7 +88,7 @@ func TestBombs(t *testing.T) {
 			}
 			// and the conversion to .eml is bounded too
 			var out bytes.Buffer
-			n := allocated(func() { _, err = mapi.Convert(&out, f.Message, mapi.Options{}) })
+			n := bounds.Allocated(func() { _, err = mapi.Convert(&out, f.Message, mapi.Options{}) })
 			if err != nil || n > 64<<20 || out.Len() > 16<<20 {
 				t.Errorf("nested: Convert allocated %d bytes, wrote %d: %v", n, out.Len(), err)
 			}
@@ -121,7 +111,7 @@ func TestBombDeepTolerant(t *testing.T) {
 	}
 	data, _ := writeCFB(inner, cfbOptions{})
 	var f *File
-	n := allocated(func() {
+	n := bounds.Allocated(func() {
 		cf, err := openTolerant(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
@@ -153,7 +143,7 @@ func TestBombDeeperThanMscfbCanAfford(t *testing.T) {
 	data, _ := writeCFB(inner, cfbOptions{})
 	var f *File
 	var err error
-	n := allocated(func() { f, err = NewFile(bytes.NewReader(data), int64(len(data))) })
+	n := bounds.Allocated(func() { f, err = NewFile(bytes.NewReader(data), int64(len(data))) })
 	if err != nil {
 		t.Fatal(err)
 	}

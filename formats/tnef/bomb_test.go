@@ -2,21 +2,11 @@ package tnef
 
 import (
 	"encoding/binary"
-	"runtime"
 	"testing"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
 )
-
-// allocated returns the bytes allocated while f runs.
-func allocated(f func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
 
 // Bombs: streams that declare huge lengths and counts, or nest embedded
 // messages a thousand deep, end in a bounded result: what the bytes hold,
@@ -64,7 +54,7 @@ func TestBombs(t *testing.T) {
 	} {
 		var m *mapi.Message
 		var err error
-		n := allocated(func() { m, err = Decode(c.data) })
+		n := bounds.Allocated(func() { m, err = Decode(c.data) })
 		// the decoder copies what it keeps; 64 times the input and a
 		// megabyte covers that and is far below what any declaration asks
 		if bound := uint64(64*len(c.data)) + 1<<20; n > bound {

@@ -16,6 +16,7 @@ import (
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 	"github.com/mailsalvage/mailsalvage/formats/pst/ndb"
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 
 	_ "github.com/mailsalvage/mailsalvage/formats/pst" // the "pst" format, for formats.Open
@@ -471,7 +472,7 @@ func TestLoopDataTree(t *testing.T) {
 			}
 			// the reader stops at the XBLOCK listing itself, keeping the
 			// other blocks
-			within(t, 5*time.Second, func() {
+			bounds.Within(t, 5*time.Second, func() {
 				blocks, err := db.Data(bl.BID)
 				if err == nil || len(blocks) != len(x.BIDs) || blocks[len(blocks)-1] != nil || blocks[0] == nil {
 					t.Errorf("%s: the looping tree reads as %d blocks, err %v", f.name, len(blocks), err)
@@ -483,21 +484,6 @@ func TestLoopDataTree(t *testing.T) {
 				t.Errorf("%s: SLBLOCK %+v %v", f.name, s, err)
 			}
 		}
-	}
-}
-
-// within fails the test when fn takes longer than d (a hang).
-func within(t *testing.T, d time.Duration, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("hang: still running after %v", d)
 	}
 }
 
@@ -553,7 +539,7 @@ func TestDamagedFilesRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := 0
-			within(t, 20*time.Second, func() {
+			bounds.Within(t, 20*time.Second, func() {
 				src, _, err := formats.Open(path)
 				if err != nil {
 					return // not even a PST any more: a clean error is fine

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
 	"github.com/mailsalvage/mailsalvage/internal/corpus"
 )
 
@@ -36,21 +36,6 @@ func loadCorpus(t *testing.T, name string) []byte {
 		t.Skipf("corpus file %s: %v", name, err)
 	}
 	return b
-}
-
-// within fails the test if fn takes longer than d (a hang).
-func within(t *testing.T, d time.Duration, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("hang: still running after %v", d)
-	}
 }
 
 // fixPageCRC rewrites the CRC of the page at off so that only the damage a
@@ -152,7 +137,7 @@ func TestDamage(t *testing.T) {
 					putID(e[2*lay.idSize:], lay.idSize, root.IB)
 					fixPageCRC(b, int64(root.IB), lay)
 					f := openBytes(t, b)
-					within(t, 10*time.Second, func() {
+					bounds.Within(t, 10*time.Second, func() {
 						if ptype == PTypeNBT {
 							_, err := f.Node(NID(victim.Key))
 							if err == nil || !strings.Contains(err.Error(), "loop") || !strings.Contains(err.Error(), hex(int64(root.IB))) {
@@ -245,7 +230,7 @@ func TestDamage(t *testing.T) {
 					x[1] = level
 					putID(x[8:], lay.idSize, uint64(xe.BID))
 					f := openBytes(t, b)
-					within(t, 10*time.Second, func() {
+					bounds.Within(t, 10*time.Second, func() {
 						_, err := f.Data(xnode.Data)
 						want := "reached twice (loop)"
 						if level == 1 {
@@ -270,7 +255,7 @@ func TestDamage(t *testing.T) {
 					xe, _ := base.Block(xnode.Data)
 					binary.LittleEndian.PutUint32(b[xe.Offset+4:], 0xFFFFFFFF)
 					f := openBytes(t, b)
-					allocs := allocated(func() {
+					allocs := bounds.Allocated(func() {
 						d, err := f.Data(xnode.Data)
 						if err != nil || len(d) == 0 {
 							t.Errorf("Data = %d blocks, %v", len(d), err)
@@ -294,7 +279,7 @@ func TestDamage(t *testing.T) {
 				}
 				fixPageCRC(b, page, lay)
 				f := openBytes(t, b)
-				allocs := allocated(func() { _, err := f.ReadBlock(store.Data); _ = err })
+				allocs := bounds.Allocated(func() { _, err := f.ReadBlock(store.Data); _ = err })
 				_, err := f.ReadBlock(store.Data)
 				if lay.pageSize == 512 {
 					if err == nil || !strings.Contains(err.Error(), "larger than a block can be") {
@@ -413,7 +398,7 @@ func TestDamage(t *testing.T) {
 				}
 				putID(s[hdr+lay.idSize:], lay.idSize, uint64(se.BID))
 				f := openBytes(t, b)
-				within(t, 10*time.Second, func() {
+				bounds.Within(t, 10*time.Second, func() {
 					_, err := f.Subnodes(n.Subnodes)
 					if err == nil || !strings.Contains(err.Error(), "loop") || !strings.Contains(err.Error(), hex(se.Offset)) {
 						t.Errorf("Subnodes = %v", err)
@@ -431,16 +416,6 @@ func mustNode(t *testing.T, f *File, nid NID) NodeEntry {
 		t.Fatalf("Node(%v): %v", nid, err)
 	}
 	return e
-}
-
-// allocated returns the bytes fn allocated.
-func allocated(fn func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&a)
-	fn()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
 }
 
 // TestDamageSynthetic covers what the corpus lacks: XXBLOCK trees and

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
 )
 
 // corpusSound returns the corpus PST/OST files Open reads (not the text
@@ -51,7 +53,7 @@ func TestRecoverCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			var rf *File
-			within(t, 2*time.Minute, func() { rf, err = OpenRecovered(bytes.NewReader(data), int64(len(data))) })
+			bounds.Within(t, 2*time.Minute, func() { rf, err = OpenRecovered(bytes.NewReader(data), int64(len(data))) })
 			if err != nil {
 				t.Fatal(err)
 			}

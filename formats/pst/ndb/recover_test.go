@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
 
@@ -21,7 +22,7 @@ func openRecovered(t *testing.T, b []byte) *File {
 	t.Helper()
 	var f *File
 	var err error
-	within(t, watchdog, func() { f, err = OpenRecovered(bytes.NewReader(b), int64(len(b))) })
+	bounds.Within(t, watchdog, func() { f, err = OpenRecovered(bytes.NewReader(b), int64(len(b))) })
 	if err != nil {
 		t.Fatalf("OpenRecovered: %v", err)
 	}
