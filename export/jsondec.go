@@ -213,92 +213,105 @@ func (d *lineDecoder) int() (int64, bool) {
 	return n, true
 }
 
-// strings reads an array of strings, or null.
-func (d *lineDecoder) strings() ([]string, bool) {
+// object reads a JSON object whose keys field knows: field reads the
+// value of key k and returns the key's bit (0: a key this reader does not
+// take) and whether the value read. A key given twice is refused.
+func (d *lineDecoder) object(field func(k []byte) (bit uint, ok bool)) bool {
+	if !d.lit("{") {
+		return false
+	}
+	var seen uint
+	for first := true; !d.lit("}"); first = false {
+		if !first && !d.lit(",") {
+			return false
+		}
+		k, ok := d.key()
+		if !ok {
+			return false
+		}
+		bit, ok := field(k)
+		if !ok || bit == 0 || seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+	}
+	return true
+}
+
+// array reads a JSON array, or null (isNull true), calling elem for each
+// element.
+func (d *lineDecoder) array(elem func() bool) (isNull, ok bool) {
 	if d.lit("null") {
-		return nil, true
+		return true, true
 	}
 	if !d.lit("[") {
-		return nil, false
+		return false, false
 	}
-	out := []string{}
 	if d.lit("]") {
-		return out, true
+		return false, true
 	}
 	for {
-		s, ok := d.str()
-		if !ok {
-			return nil, false
+		if !elem() {
+			return false, false
 		}
-		out = append(out, s)
 		if d.lit("]") {
-			return out, true
+			return false, true
 		}
 		if !d.lit(",") {
-			return nil, false
+			return false, false
 		}
 	}
 }
 
+// strings reads an array of strings, or null.
+func (d *lineDecoder) strings() ([]string, bool) {
+	out := []string{}
+	isNull, ok := d.array(func() bool {
+		v, ok := d.str()
+		out = append(out, v)
+		return ok
+	})
+	if isNull || !ok {
+		return nil, ok
+	}
+	return out, true
+}
+
 func (d *lineDecoder) chain() (formats.Chain, bool) {
-	if d.lit("null") {
-		return nil, true
-	}
-	if !d.lit("[") {
-		return nil, false
-	}
 	c := formats.Chain{}
-	if d.lit("]") {
-		return c, true
-	}
-	for {
+	isNull, ok := d.array(func() bool {
 		var h formats.Hop
-		if !d.lit("{") {
-			return nil, false
-		}
-		var seen uint
-		for first := true; !d.lit("}"); first = false {
-			if !first && !d.lit(",") {
-				return nil, false
-			}
-			k, ok := d.key()
-			if !ok {
-				return nil, false
-			}
-			var bit uint
+		ok := d.object(func(k []byte) (uint, bool) {
+			ok := false
 			switch string(k) {
 			case "format":
-				bit = 1
 				h.Format, ok = d.str()
+				return 1, ok
 			case "offset":
-				bit = 2
 				var n int64
 				if n, ok = d.int(); ok {
 					h.Offset = &n
 				}
+				return 2, ok
 			case "length":
-				bit = 4
 				var n int64
 				if n, ok = d.int(); ok {
 					h.Length = &n
 				}
+				return 4, ok
 			case "locator":
-				bit = 8
 				h.Locator, ok = d.str()
+				return 8, ok
 			}
-			if !ok || bit == 0 || seen&bit != 0 {
-				return nil, false
-			}
-			seen |= bit
-		}
+			return 0, false
+		})
 		c = append(c, h)
-		if d.lit("]") {
-			return c, true
-		}
-		if !d.lit(",") {
-			return nil, false
-		}
+		return ok
+	})
+	if isNull || !ok {
+		return nil, ok
 	}
+	return c, true
 }
 
 func (d *lineDecoder) attrs() (map[string]string, bool) {
@@ -327,49 +340,22 @@ func (d *lineDecoder) attrs() (map[string]string, bool) {
 }
 
 func (d *lineDecoder) source(e *Evidence) bool {
-	if !d.lit("{") {
-		return false
-	}
-	var seen uint
-	for first := true; !d.lit("}"); first = false {
-		if !first && !d.lit(",") {
-			return false
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
-		var bit uint
+	return d.object(func(k []byte) (uint, bool) {
+		var ok bool
 		switch string(k) {
 		case "path":
-			bit = 1
 			e.Path, ok = d.str()
+			return 1, ok
 		case "sha256":
-			bit = 2
 			e.SHA256, ok = d.str()
+			return 2, ok
 		}
-		if !ok || bit == 0 || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
-	return true
+		return 0, false
+	})
 }
 
 func (d *lineDecoder) decodeRecord(r *Record) bool {
-	if !d.lit("{") {
-		return false
-	}
-	var seen uint
-	for first := true; !d.lit("}"); first = false {
-		if !first && !d.lit(",") {
-			return false
-		}
-		k, ok := d.key()
-		if !ok {
-			return false
-		}
-		var bit uint
+	return d.object(func(k []byte) (bit uint, ok bool) {
 		var state string
 		switch string(k) {
 		case "file":
@@ -425,18 +411,12 @@ func (d *lineDecoder) decodeRecord(r *Record) bool {
 			bit = 1 << 16
 			switch {
 			case d.lit("true"):
-				r.Duplicate = true
+				r.Duplicate, ok = true, true
 			case d.lit("false"):
-				r.Duplicate = false
-			default:
-				ok = false
+				r.Duplicate, ok = false, true
 			}
 		}
 		// "bounce" and anything unknown: encoding/json
-		if !ok || bit == 0 || seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-	}
-	return true
+		return bit, ok
+	})
 }
