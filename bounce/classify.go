@@ -242,6 +242,15 @@ func unixReason(status, t string) string {
 			return r
 		}
 	}
+	if r := classReason(status); r != "" {
+		return r
+	}
+	return MailerError
+}
+
+// classReason is the reason an enhanced status code's subject class gives
+// by itself (RFC 3463: X.6.X media, X.7.X security or policy), or "".
+func classReason(status string) string {
 	if len(status) >= 3 {
 		switch status[1:3] {
 		case ".6":
@@ -250,7 +259,7 @@ func unixReason(status, t string) string {
 			return SecurityError
 		}
 	}
-	return MailerError
+	return ""
 }
 
 // fallback is the reason when no word and no code says anything specific.
@@ -258,13 +267,8 @@ func fallback(status, sr, t, action string) string {
 	if sr != "" {
 		return sr
 	}
-	if len(status) >= 3 {
-		switch status[1:3] {
-		case ".6":
-			return ContentError
-		case ".7":
-			return SecurityError
-		}
+	if r := classReason(status); r != "" {
+		return r
 	}
 	if action == "delayed" || strings.HasPrefix(status, "4.") && t == "" {
 		return Expired

@@ -18,6 +18,7 @@ import (
 	"github.com/mailsalvage/mailsalvage/export"
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/internal/corpus"
+	"github.com/mailsalvage/mailsalvage/internal/damage"
 	"github.com/mailsalvage/mailsalvage/internal/peers"
 )
 
@@ -157,13 +158,7 @@ var pstNodeLocator = regexp.MustCompile(`(?i)\bnode 0x([0-9a-f]+)`)
 // out of another message (no "attachment" hop).
 func pstItemRecords(recs []export.Record) (items []export.Record, other int) {
 	for _, r := range recs {
-		pulled := false
-		for _, h := range r.Chain {
-			if strings.HasPrefix(h.Locator, "attachment") {
-				pulled = true
-			}
-		}
-		if pulled || len(r.Chain) == 0 {
+		if !damage.ItemRecord(r) {
 			other++
 			continue
 		}

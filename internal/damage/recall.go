@@ -28,6 +28,18 @@ type Found struct {
 	Deleted bool
 }
 
+// ItemRecord reports whether a provenance record is an item of its
+// mailbox: it has a chain, and no hop of it is an "attachment" (a
+// message pulled out of another).
+func ItemRecord(r export.Record) bool {
+	for _, h := range r.Chain {
+		if strings.HasPrefix(h.Locator, "attachment") {
+			return false
+		}
+	}
+	return len(r.Chain) > 0
+}
+
 // FoundInRecords returns the items of mailsalvage's provenance records
 // for one evidence file: every record but those pulled out of another
 // message (an "attachment" hop), with the node id of the pst_nid attr or
@@ -35,13 +47,7 @@ type Found struct {
 func FoundInRecords(recs []export.Record) []Found {
 	var out []Found
 	for _, r := range recs {
-		pulled := false
-		for _, h := range r.Chain {
-			if strings.HasPrefix(h.Locator, "attachment") {
-				pulled = true
-			}
-		}
-		if pulled || len(r.Chain) == 0 {
+		if !ItemRecord(r) {
 			continue
 		}
 		f := Found{MessageID: r.MessageID, Subject: r.Subject}
