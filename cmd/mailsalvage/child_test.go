@@ -36,6 +36,7 @@ func TestChildRun(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(100)
 	}
+	tuneRuntime() // as main does: the memory measured is the command's
 	code := run(args, os.Stdout, os.Stderr)
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {

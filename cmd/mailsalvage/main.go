@@ -100,9 +100,15 @@ const softMemoryLimit = 160 << 20
 // floor the collector keeps its default pace. GOGC overrides it.
 const heapFloor = 32 << 20
 
-func main() {
+// tuneRuntime sets the garbage collector's policy for a run of the
+// command (the tests' child processes take it too).
+func tuneRuntime() {
 	gcfloor.SoftLimit(softMemoryLimit)
 	gcfloor.Start(heapFloor)
+}
+
+func main() {
+	tuneRuntime()
 	// for bench/: an execution trace (go tool trace) or a CPU profile of
 	// a whole run, and what is live at its end
 	stop := recording("MAILSALVAGE_TRACE", trace.Start, trace.Stop)
