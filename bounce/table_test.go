@@ -296,3 +296,32 @@ func TestUnixAndMailFrom(t *testing.T) {
 		t.Errorf("authentication required at MAIL FROM: %s, want securityerror", got)
 	}
 }
+
+// BenchmarkLoadTables measures what the first notice of a run pays for
+// the pattern table (the agents' and providers' tables are a tenth of it).
+func BenchmarkLoadTables(b *testing.B) {
+	for b.Loop() {
+		patterns = nil
+		loadTables()
+	}
+}
+
+// TestCompileAlternationNamesRow: a row whose expression does not compile
+// is named by file and line, not only as a broken alternation.
+func TestCompileAlternationNamesRow(t *testing.T) {
+	tables()
+	saved := patterns
+	defer func() { patterns = saved }()
+	patterns = []Pattern{
+		{Reason: Blocked, expr: "fine", File: "data/x.tsv", Line: 3},
+		{Reason: Blocked, expr: "bro(ken", File: "data/x.tsv", Line: 4},
+	}
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "data/x.tsv:4:") {
+			t.Fatalf("panic %q does not name the row", msg)
+		}
+	}()
+	compileAlternation(Blocked, []string{"(?:fine)", "(?:bro(ken)"})
+	t.Fatal("no panic")
+}
