@@ -501,8 +501,40 @@ var metaCharset = regexp.MustCompile(`(?i)(<meta[^>]*charset\s*=\s*["']?)([-\w.:
 
 // utf8Meta makes the HTML's own charset declarations say UTF-8, which is
 // what the converted text is in.
+//
+// Only <meta> tags are given to the expression: run over a whole
+// document, it cost more than the rest of the HTML's conversion.
 func utf8Meta(html string) string {
-	return metaCharset.ReplaceAllString(html, "${1}utf-8")
+	var out strings.Builder
+	done := 0 // html[:done] is in out, or out is empty and done is 0
+	for i := 0; ; {
+		j := strings.IndexByte(html[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if len(html)-i < 4 || !strings.EqualFold(html[i:i+4], "meta") {
+			continue
+		}
+		end := strings.IndexByte(html[i:], '>')
+		if end < 0 {
+			end = len(html)
+		} else {
+			end += i
+		}
+		tag := html[i-1 : end]
+		if fixed := metaCharset.ReplaceAllString(tag, "${1}utf-8"); fixed != tag {
+			out.WriteString(html[done : i-1])
+			out.WriteString(fixed)
+			done = end
+		}
+		i = end
+	}
+	if done == 0 {
+		return html
+	}
+	out.WriteString(html[done:])
+	return out.String()
 }
 
 // --- content ---
@@ -700,19 +732,26 @@ func (c *conv) attachment(a *Attachment, i, depth int) *part {
 	return leaf(mt, "base64", data, disposition, name, cid)
 }
 
+// Path separators in attachment names (and NULs in their properties)
+// are dropped; built once, as building a Replacer costs more than most
+// of its uses.
+var (
+	nameSeparators    = strings.NewReplacer("/", "_", "\\", "_", "\x00", "")
+	subjectSeparators = strings.NewReplacer("/", "_", "\\", "_")
+)
+
 // attachmentName is the attachment's file name: long file name, short
 // name, display name, or attachment-N.
 func attachmentName(a *Attachment, i int) string {
 	for _, id := range []uint16{PidTagAttachLongFilename, PidTagAttachFilename, PidTagDisplayName} {
 		if s := strings.TrimSpace(a.Props.Str(id)); s != "" {
 			// names are kept for the .eml; only path separators are dropped
-			s = strings.NewReplacer("/", "_", "\\", "_", "\x00", "").Replace(s)
-			return s
+			return nameSeparators.Replace(s)
 		}
 	}
 	if a.Embedded != nil {
 		if s := strings.TrimSpace(a.Embedded.Props.Subject()); s != "" {
-			return strings.NewReplacer("/", "_", "\\", "_").Replace(s)
+			return subjectSeparators.Replace(s)
 		}
 	}
 	return fmt.Sprintf("attachment-%d%s", i+1, a.Props.Str(PidTagAttachExtension))

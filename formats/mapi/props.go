@@ -16,8 +16,10 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // PropType is a property type (MS-OXCDATA section 2.11.1).
@@ -299,15 +301,36 @@ func FileTime(ft uint64) (time.Time, bool) {
 
 // DecodeUTF16 decodes UTF-16LE bytes, dropping a trailing NUL and an odd
 // last byte.
+//
+// It writes UTF-8 straight from the bytes (ASCII, the most of most
+// bodies, a byte a unit), one allocation; a lone surrogate becomes
+// U+FFFD, as utf16.Decode makes it.
 func DecodeUTF16(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	n := len(b) / 2
+	for n > 0 && b[2*n-2] == 0 && b[2*n-1] == 0 {
+		n--
 	}
-	for len(u) > 0 && u[len(u)-1] == 0 {
-		u = u[:len(u)-1]
+	var out strings.Builder
+	out.Grow(n + n/4)
+	for i := 0; i < n; i++ {
+		u := rune(binary.LittleEndian.Uint16(b[2*i:]))
+		switch {
+		case u < utf8.RuneSelf:
+			out.WriteByte(byte(u))
+			continue
+		case u >= 0xD800 && u < 0xDC00 && i+1 < n:
+			if r := utf16.DecodeRune(u, rune(binary.LittleEndian.Uint16(b[2*i+2:]))); r != utf8.RuneError {
+				out.WriteRune(r)
+				i++
+				continue
+			}
+			u = utf8.RuneError
+		case utf16.IsSurrogate(u):
+			u = utf8.RuneError
+		}
+		out.WriteRune(u)
 	}
-	return string(utf16.Decode(u))
+	return out.String()
 }
 
 // Subject returns PidTagSubject without the marker some stores put in
