@@ -152,8 +152,10 @@ func (f *File) findDeleted(rc *recovery) {
 }
 
 // quietBlock reads a block for a check: found (live, scanned or freed)
-// and its trailer sound, without warnings.
-func (f *File) quietBlock(bid BID) ([]byte, bool) {
+// and its trailer sound, without warnings. Its data is decoded only if
+// wanted (want false: nil data; checking a deleted item's data blocks
+// this way was most of the time opening a small file took).
+func (f *File) quietBlock(bid BID, want bool) ([]byte, bool) {
 	e, err := f.Block(bid)
 	if err != nil {
 		return nil, false
@@ -165,6 +167,10 @@ func (f *File) quietBlock(bid BID) ([]byte, bool) {
 	buf, err := f.readAt(e.Offset, span, "block")
 	if err != nil {
 		return nil, false
+	}
+	if !want {
+		warn, err := checkBlock(buf, e, f.lay, f.hdr.Crypt)
+		return nil, err == nil && len(warn) == 0
 	}
 	data, warn, err := decodeBlock(buf, e, f.lay, f.hdr.Crypt)
 	if err != nil || len(warn) > 0 {
@@ -184,14 +190,14 @@ func (f *File) quietData(bid BID) bool {
 			return false
 		}
 		if !bid.Internal() {
-			_, ok := f.quietBlock(bid)
+			_, ok := f.quietBlock(bid, false)
 			return ok
 		}
 		if level <= 0 || visited[bid.Key()] {
 			return false
 		}
 		visited[bid.Key()] = true
-		b, ok := f.quietBlock(bid)
+		b, ok := f.quietBlock(bid, true)
 		if !ok {
 			return false
 		}
@@ -222,7 +228,7 @@ func (f *File) quietSubnodes(bid BID) bool {
 			return false
 		}
 		visited[bid.Key()] = true
-		b, ok := f.quietBlock(bid)
+		b, ok := f.quietBlock(bid, true)
 		if !ok {
 			return false
 		}

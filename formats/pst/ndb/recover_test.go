@@ -76,7 +76,7 @@ func checkRecovered(t *testing.T, orig, dam []byte) recoveryResult {
 	// blocks
 	for _, e := range origBlocks {
 		got, err := f.Block(e.BID)
-		if _, ok := f.quietBlock(e.BID); ok {
+		if _, ok := f.quietBlock(e.BID, true); ok {
 			res.blocks++
 		}
 		if !blockIntact(e) {
