@@ -15,7 +15,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -122,6 +122,15 @@ type Properties struct {
 	namedCount int                      // len(Named) when namedIndex was built
 }
 
+// Reserve makes room for n properties before they are Set, when the
+// reader knows how many are coming (a map grown one by one rehashes as
+// it goes). It does nothing once a property is set.
+func (p *Properties) Reserve(n int) {
+	if p.props == nil && n > 0 {
+		p.props = make(map[Tag]*Property, n)
+	}
+}
+
 // Set adds or replaces a property.
 func (p *Properties) Set(prop *Property) {
 	if p.props == nil {
@@ -160,7 +169,7 @@ func (p *Properties) Tags() []Tag {
 	for t := range p.props {
 		tags = append(tags, t)
 	}
-	sort.Slice(tags, func(i, j int) bool { return tags[i] < tags[j] })
+	slices.Sort(tags)
 	return tags
 }
 

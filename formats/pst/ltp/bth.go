@@ -64,10 +64,12 @@ func (t *BTH) Walk(fn func(key, data []byte) bool) error {
 		if stopped {
 			return
 		}
-		structure := fmt.Sprintf("BTH %v level-%d records %v", t.HID, level, hid)
+		// for errors only: formatting it for every node cost more than
+		// walking a small one
+		structure := func() string { return fmt.Sprintf("BTH %v level-%d records %v", t.HID, level, hid) }
 		if visited[hid] {
 			if first == nil {
-				first = formatErr(structure, "reached twice (loop)")
+				first = formatErr(structure(), "reached twice (loop)")
 			}
 			return
 		}
@@ -84,7 +86,7 @@ func (t *BTH) Walk(fn func(key, data []byte) bool) error {
 			size = t.KeySize + 4
 		}
 		if len(b)%size != 0 && first == nil {
-			first = formatErr(structure, "%d bytes is not a whole number of %d-byte records", len(b), size)
+			first = formatErr(structure(), "%d bytes is not a whole number of %d-byte records", len(b), size)
 		}
 		for i := 0; i+size <= len(b) && !stopped; i += size {
 			if level > 0 {
@@ -96,6 +98,19 @@ func (t *BTH) Walk(fn func(key, data []byte) bool) error {
 	}
 	walk(t.Root, t.Levels)
 	return first
+}
+
+// leafRecords returns how many records a one-level tree holds, 0 for a
+// deeper or unreadable one: a size hint, never a bound.
+func (t *BTH) leafRecords() int {
+	if t.Root == 0 || t.Levels != 0 {
+		return 0
+	}
+	b, err := t.h.Get(t.Root)
+	if err != nil {
+		return 0
+	}
+	return len(b) / (t.KeySize + t.DataSize)
 }
 
 // Lookup returns the data of the record whose key is key (cbKey bytes,

@@ -263,7 +263,8 @@ func (t *Table) RowDetailed(i int) (*RowData, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd := &RowData{ID: binary.LittleEndian.Uint32(b), Props: &mapi.Properties{}, Origins: map[mapi.Tag]Origin{}}
+	rd := &RowData{ID: binary.LittleEndian.Uint32(b), Props: &mapi.Properties{}, Origins: make(map[mapi.Tag]Origin, len(t.Columns))}
+	rd.Props.Reserve(len(t.Columns))
 	warn := func(format string, args ...any) {
 		rd.Warnings = append(rd.Warnings, fmt.Sprintf("row %d: ", i)+fmt.Sprintf(format, args...))
 	}
