@@ -52,9 +52,19 @@ var rcptSent = lazyRegexp(`>>> ?rcpt to`)
 func smtpStage(t string) string {
 	m := stageRe.FindStringSubmatch(t)
 	if m == nil {
-		if strings.Contains(t, "[rcpt_to]") {
+		switch {
+		case strings.Contains(t, "[rcpt_to]"):
 			// Yahoo's own label of the command a reply answered
 			return "RCPT"
+		case strings.Contains(t, "does not like recipient"):
+			// qmail-remote's words for a refusal at RCPT TO
+			return "RCPT"
+		case strings.Contains(t, "does not like sender"):
+			// and at MAIL FROM
+			return "MAIL"
+		case strings.Contains(t, "failed on data command"), strings.Contains(t, "failed after i sent the message"):
+			// at DATA, or after the message was sent
+			return "DATA"
 		}
 		return ""
 	}

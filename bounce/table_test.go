@@ -195,6 +195,11 @@ func TestSMTPStage(t *testing.T) {
 		{"SMTP error from remote server after MAIL command: 553 sender domain unknown", "MAIL"},
 		{"SMTP error from remote mail server after end of data: 550 message refused", "DATA"},
 		{"550 5.2.1 <a@example.co.jp>... User Unknown [RCPT_TO]", "RCPT"},
+		// qmail-remote's own sentences
+		{"192.0.2.153 does not like recipient.\nRemote host said: 550 5.2.1 <a@example.jp>... User Unknown", "RCPT"},
+		{"192.0.2.153 does not like sender.\nRemote host said: 553 sorry", "MAIL"},
+		{"192.0.2.153 failed on DATA command.\nRemote host said: 554 no valid recipients", "DATA"},
+		{"192.0.2.153 failed after I sent the message.\nRemote host said: 552 message too big", "DATA"},
 		{"550 Requested action not taken: mailbox unavailable", ""},
 	} {
 		if got := smtpStage(normText(c.in)); got != c.want {
