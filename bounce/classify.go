@@ -178,10 +178,11 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// when the subscriber's reception settings refuse the sender
 		return Rejected
 	}
-	if r == UserUnknown && stage == "DATA" {
+	if r == UserUnknown && stage == "DATA" && sr != UserUnknown {
 		// the server took the recipient at RCPT TO and refused the
 		// message after it: the mailbox exists, something on its side
-		// (a filter) refused the message
+		// (a filter) refused the message (a mailbox status code, X.1.1,
+		// says otherwise and is believed)
 		return Filtered
 	}
 	if r == UserUnknown && sr != UserUnknown && stage != "RCPT" && (a.kind != agentLookup || sr != "" && !vague[sr]) && !rcptSent.MatchString(normText(context)) && !definite(UserUnknown, t) {

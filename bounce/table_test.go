@@ -330,3 +330,17 @@ func TestCompileAlternationNamesRow(t *testing.T) {
 	compileAlternation(Blocked, []string{"(?:fine)", "(?:bro(ken)"})
 	t.Fatal("no panic")
 }
+
+// TestDataStageUserUnknown: "user unknown" after DATA is a filter's
+// refusal (the recipient was taken at RCPT TO), unless a mailbox status
+// code says the mailbox does not exist.
+func TestDataStageUserUnknown(t *testing.T) {
+	for _, c := range []struct{ status, text, want string }{
+		{"5.0.0", "550 User unknown (in reply to end of DATA command)", Filtered},
+		{"5.1.1", "550 5.1.1 <a@example.org>... User unknown (in reply to end of DATA command)", UserUnknown},
+	} {
+		if got := Classify(c.status, "550", c.text, "failed"); got != c.want {
+			t.Errorf("Classify(%q, %q) = %s, want %s", c.status, c.text, got, c.want)
+		}
+	}
+}
