@@ -211,6 +211,10 @@ func Create(out string, opt Options) (*Exporter, error) {
 	return e, nil
 }
 
+// TempDir is OUT/.mailsalvage-tmp: a folder for what a run needs to
+// unpack, removed at Close.
+func (e *Exporter) TempDir() string { return filepath.Join(e.out, tmpDir) }
+
 // BeginInput starts accounting for one command-line input.
 func (e *Exporter) BeginInput(path, format string) {
 	e.cur = newInputSummary(path, format)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -84,14 +85,15 @@ func Lookup(name string) (Format, bool) {
 	return Format{}, false
 }
 
-// best returns the most confident matching format of the wanted kind.
-func best(p *Probe, dir bool) (Format, bool) {
+// best returns the most confident matching format of the wanted kind,
+// leaving out the formats named in skip.
+func best(p *Probe, dir bool, skip ...string) (Format, bool) {
 	regMu.RLock()
 	defer regMu.RUnlock()
 	var found Format
 	score := 0
 	for _, f := range registry {
-		if (f.OpenDir != nil) != dir {
+		if (f.OpenDir != nil) != dir || slices.Contains(skip, f.Name) {
 			continue
 		}
 		if s := f.Match(p); s > score {
@@ -226,6 +228,39 @@ func OpenCounting(path string, n *atomic.Int64) (Source, string, error) {
 	}
 	return &fileSource{Source: src, f: f, path: path}, fm.Name, nil
 }
+
+// OpenData detects by content the format of the size bytes behind r and
+// opens it, for a container format whose payload is another format (a
+// gzip file's decompressed data). p says what the data is: Path names it
+// (a folder name may be taken from it) and Info gives its size; Head is
+// read here. Formats named in skip are not tried (a container does not
+// open itself again). Errors are *OpenError.
+func OpenData(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, string, error) {
+	if size <= 0 {
+		return nil, "", &OpenError{Path: p.Path, Err: ErrEmpty}
+	}
+	head := make([]byte, min(size, HeadSize))
+	n, err := r.ReadAt(head, 0)
+	if n == 0 && err != nil {
+		return nil, "", &OpenError{Path: p.Path, Err: err}
+	}
+	p.Head = head[:n]
+	found, ok := best(p, false, skip...)
+	if !ok {
+		return nil, "", &OpenError{Path: p.Path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
+	}
+	src, err := found.OpenFile(r, size, p)
+	if err != nil {
+		return nil, "", &OpenError{Path: p.Path, Err: err}
+	}
+	return src, found.Name, nil
+}
+
+// TempDir is where readers put what they must unpack to read (a gzip
+// file's decompressed data): "" for the system's temporary folder. The
+// recover command points it into OUT, so that nothing is written outside
+// OUT.
+var TempDir string
 
 // fileSource closes the evidence file with the source and sets Evidence.
 type fileSource struct {

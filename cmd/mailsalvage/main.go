@@ -19,6 +19,7 @@ import (
 	// formats known to this binary
 	_ "github.com/mailsalvage/mailsalvage/formats/dbx"
 	_ "github.com/mailsalvage/mailsalvage/formats/eml"
+	_ "github.com/mailsalvage/mailsalvage/formats/gzip"
 	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	_ "github.com/mailsalvage/mailsalvage/formats/msg"

@@ -105,6 +105,9 @@ func runExport(stdout, stderr io.Writer, inputs []string, o runOptions, noun str
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	// what readers unpack (a gzip file's data) goes inside OUT too
+	formats.TempDir = ex.TempDir()
+	defer func() { formats.TempDir = "" }()
 	failed := 0
 	took := make([]time.Duration, len(inputs))
 	for i, in := range inputs {

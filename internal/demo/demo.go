@@ -10,6 +10,7 @@ package demo
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
@@ -160,7 +161,26 @@ func Files() map[string][]byte {
 		})
 	}
 	files["Windows XP/Outlook Express/Inbox.dbx"] = synth.DBX(oe)
+
+	// A mailing list's archive as list servers offer it for download: an
+	// mbox, gzip-compressed.
+	list, _ := synth.Mbox(next(3), synth.MboxOptions{Style: synth.MboxRD})
+	files["Downloads/dev-list-2019-03.mbox.gz"] = gzipped(list)
 	return files
+}
+
+// gzipped compresses data with stored blocks only: a valid gzip file
+// whose bytes cannot change with the Go release's compressor (the demo
+// files are committed and checked against this generator).
+func gzipped(data []byte) []byte {
+	var b bytes.Buffer
+	w, err := gzip.NewWriterLevel(&b, gzip.NoCompression)
+	if err != nil {
+		panic(err)
+	}
+	w.Write(data)
+	w.Close()
+	return b.Bytes()
 }
 
 // withWinmail turns a plain message into one that carries a TNEF

@@ -1,0 +1,239 @@
+// Package gzip reads gzip-compressed mail files (RFC 1952): a mailing
+// list's archive.mbox.gz, a saved message.eml.gz, a rotated mail spool.
+// The data is decompressed once, into a temporary file (formats.TempDir;
+// the recover command puts it inside OUT), and read there by the format
+// its content shows, as if the file had been given uncompressed. Every
+// message's provenance chain starts with a "gzip" hop covering the whole
+// compressed file; the hops after it give offsets in the decompressed
+// data.
+//
+// A damaged stream is decompressed as far as it goes: a bad CRC, a
+// stream cut short or bytes after the last member are reported, and the
+// messages of the data that came out are read (the last may be partial).
+// Data of no mail format (a .tgz's tar stream, say) is carved, as recover
+// carves a file no format claims. The decompressed size is bounded by MaxRatio times the compressed size
+// (a decompression bomb is cut there, and said so). A gzip file inside a
+// gzip file is not unpacked again.
+//
+// compress/gzip serves as it is: it reads concatenated members, checks
+// each member's CRC-32 and size, and gives every byte it decompressed
+// before an error, which is what recovery needs.
+package gzip
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mailsalvage/mailsalvage/carve"
+	"github.com/mailsalvage/mailsalvage/formats"
+)
+
+// MaxRatio bounds the decompressed data at this many times the compressed
+// file (text compresses 3 to 10 times; a bomb a thousand times and more).
+const MaxRatio = 1024
+
+// maxSize bounds it whatever the ratio.
+const maxSize = 1 << 40
+
+// ratio is MaxRatio (tests lower it).
+var ratio int64 = MaxRatio
+
+func init() {
+	formats.Register(formats.Format{Name: "gzip", Match: Match, OpenFile: OpenFile})
+}
+
+// Match recognizes the gzip magic and the deflate method (ID1 0x1f, ID2
+// 0x8b, CM 8) and a flags byte without reserved bits.
+func Match(p *formats.Probe) int {
+	if len(p.Head) >= 4 && p.Head[0] == 0x1f && p.Head[1] == 0x8b && p.Head[2] == 8 && p.Head[3]&0xe0 == 0 {
+		return 90
+	}
+	return 0
+}
+
+// Errors (wrapped in what OpenFile returns).
+var (
+	ErrNested = errors.New("a gzip file inside a gzip file is not unpacked again")
+	ErrEmpty  = errors.New("no data could be decompressed")
+)
+
+// OpenFile decompresses the size bytes behind r and opens what they hold.
+// It fails when nothing could be decompressed, when the data is no mail
+// format, or when the temporary file cannot be written.
+func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
+	tmp, err := os.CreateTemp(formats.TempDir, "gunzip-*")
+	if err != nil {
+		return nil, fmt.Errorf("gzip: a temporary file for the decompressed data: %w", err)
+	}
+	// gone from the folder at once where the system allows it; the open
+	// file stays readable until Close
+	removed := os.Remove(tmp.Name()) == nil
+	s := &source{tmp: tmp, removed: removed}
+	n, problems, err := decompress(tmp, r, size)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.problems = problems
+	name := strings.TrimSuffix(p.Path, ".gz")
+	name = strings.TrimSuffix(name, ".gzip")
+	name = strings.TrimSuffix(name, ".GZ")
+	var mod time.Time
+	if p.Info != nil {
+		mod = p.Info.ModTime()
+	}
+	inner := &formats.Probe{Path: name, Info: fileInfo{name: name, size: n, mod: mod}}
+	src, format, err := formats.OpenData(tmp, n, inner, "gzip")
+	var oe *formats.OpenError
+	switch {
+	case err == nil:
+	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && Match(inner) > 0:
+		s.Close()
+		return nil, ErrNested
+	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown):
+		// no mail format: carved, as recover carves an unknown file (a
+		// .tgz's tar stream holds its message files whole)
+		src, format = carve.New(tmp, n, carve.Options{}), "data of no mail format, carved"
+	case errors.As(err, &oe):
+		s.Close()
+		return nil, fmt.Errorf("gzip: the %d bytes decompressed: %w", n, oe.Err)
+	default:
+		s.Close()
+		return nil, err
+	}
+	s.Source = src
+	s.hop = formats.Span("gzip", 0, size, fmt.Sprintf("decompressed: %d bytes of %s", n, format))
+	return s, nil
+}
+
+// decompress writes the data of the gzip stream in r to w: how much, and
+// what went wrong past it (as problems), or an error when nothing came out.
+func decompress(w io.Writer, r io.ReaderAt, size int64) (int64, []string, error) {
+	in := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 256<<10)
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return 0, nil, fmt.Errorf("gzip: %w", err)
+	}
+	defer zr.Close()
+	limit := min(maxSize, max(size, 1)*ratio)
+	buf := make([]byte, 256<<10)
+	var n int64
+	for n < limit {
+		k, rerr := zr.Read(buf[:min(int64(len(buf)), limit-n)])
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return n, nil, fmt.Errorf("gzip: writing the decompressed data: %w", werr)
+			}
+			n += int64(k)
+		}
+		if rerr != nil {
+			if rerr != io.EOF {
+				err = rerr
+			}
+			break
+		}
+	}
+	var problems []string
+	switch {
+	case err != nil && n == 0:
+		return 0, nil, fmt.Errorf("gzip: %w: %w", ErrEmpty, err)
+	case err != nil:
+		problems = append(problems, damage(err, n))
+	case n == limit:
+		// more to come? one byte says
+		var b [1]byte
+		if k, _ := zr.Read(b[:]); k > 0 {
+			problems = append(problems, fmt.Sprintf("gzip: decompressed past %d bytes (%d times the file's size): the rest is not read (a decompression bomb, or a file too large to unpack here)", n, ratio))
+		}
+	}
+	if n == 0 {
+		return 0, nil, fmt.Errorf("gzip: %w", ErrEmpty)
+	}
+	return n, problems, nil
+}
+
+// damage describes a stream error met after n bytes came out.
+func damage(err error, n int64) string {
+	switch {
+	case errors.Is(err, gzip.ErrChecksum):
+		return fmt.Sprintf("gzip: the CRC-32 or size in a member's trailer does not match the %d bytes decompressed: the data is damaged somewhere in that member; its messages are read as they came out", n)
+	case errors.Is(err, gzip.ErrHeader):
+		return fmt.Sprintf("gzip: bytes after the last whole member are not a gzip member (%d bytes decompressed before them): left unread", n)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("gzip: the stream is cut short after %d decompressed bytes (a truncated file): the last message may be partial", n)
+	}
+	return fmt.Sprintf("gzip: %v after %d decompressed bytes: the rest is not read", err, n)
+}
+
+// source reads the messages of the decompressed data, each with the gzip
+// hop in front of its chain.
+type source struct {
+	formats.Source
+	tmp      *os.File
+	removed  bool
+	hop      formats.Hop
+	problems []string
+}
+
+func (s *source) Next() (*formats.Message, error) {
+	if len(s.problems) > 0 {
+		p := s.problems[0]
+		s.problems = s.problems[1:]
+		return nil, &formats.Problem{Offset: -1, Err: errors.New(p)}
+	}
+	m, err := s.Source.Next()
+	if m != nil {
+		m.Chain = append(formats.Chain{s.hop}, m.Chain...)
+	}
+	var p *formats.Problem
+	if errors.As(err, &p) {
+		// its offsets are in the decompressed data, not in the file
+		q := *p
+		if q.Offset >= 0 {
+			q.Err = fmt.Errorf("at 0x%x of the decompressed data: %w", q.Offset, q.Err)
+			q.Offset = -1
+		} else {
+			q.Err = fmt.Errorf("in the decompressed data: %w", q.Err)
+		}
+		err = &q
+	}
+	return m, err
+}
+
+func (s *source) Expected() []formats.FolderCount { return formats.ExpectedOf(s.Source) }
+
+func (s *source) ListHeaders() { formats.ListHeaders(s.Source) }
+
+func (s *source) Close() error {
+	var err error
+	if s.Source != nil {
+		err = s.Source.Close()
+	}
+	s.tmp.Close()
+	if !s.removed {
+		os.Remove(s.tmp.Name())
+	}
+	return err
+}
+
+// fileInfo describes the decompressed data to the format that reads it.
+type fileInfo struct {
+	name string
+	size int64
+	mod  time.Time
+}
+
+func (f fileInfo) Name() string       { return filepath.Base(f.name) }
+func (f fileInfo) Size() int64        { return f.size }
+func (f fileInfo) Mode() fs.FileMode  { return 0o444 }
+func (f fileInfo) ModTime() time.Time { return f.mod }
+func (f fileInfo) IsDir() bool        { return false }
+func (f fileInfo) Sys() any           { return nil }

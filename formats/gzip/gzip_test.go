@@ -1,0 +1,367 @@
+package gzip
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+	_ "github.com/mailsalvage/mailsalvage/formats/eml"
+	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
+	"github.com/mailsalvage/mailsalvage/internal/corpus"
+)
+
+// mboxOf returns an mbox of n small messages.
+func mboxOf(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&b, "From sender@example.org Mon Jan  1 00:00:%02d 2024\n", i%60)
+		fmt.Fprintf(&b, "From: sender@example.org\nTo: rcpt@example.org\nSubject: message %d\nMessage-ID: <%d@example.org>\n\nbody %d\n\n", i, i, i)
+	}
+	return b.Bytes()
+}
+
+func gz(data []byte) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(data)
+	w.Close()
+	return b.Bytes()
+}
+
+// write puts data in a file of the test's temporary folder.
+func write(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// drain reads every message (its bytes and chain) and problem of a source.
+func drain(t *testing.T, src formats.Source) (msgs [][]byte, chains []formats.Chain, problems []string) {
+	t.Helper()
+	for {
+		m, err := src.Next()
+		if m != nil {
+			rc, oerr := m.Open()
+			if oerr != nil {
+				t.Fatal(oerr)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			msgs = append(msgs, b)
+			chains = append(chains, m.Chain)
+		}
+		if err == io.EOF {
+			return
+		}
+		var p *formats.Problem
+		if errors.As(err, &p) {
+			problems = append(problems, p.Error())
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// plain opens data as the formats read it uncompressed.
+func plain(t *testing.T, name string, data []byte) ([][]byte, []formats.Chain) {
+	t.Helper()
+	src, _, err := formats.Open(write(t, name, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	m, c, _ := drain(t, src)
+	return m, c
+}
+
+// TestMbox: an .mbox.gz gives the messages the .mbox gives, the same
+// bytes, each chain the plain one behind a gzip hop over the whole file.
+func TestMbox(t *testing.T) {
+	data := mboxOf(5)
+	packed := gz(data)
+	path := write(t, "list.mbox.gz", packed)
+	src, format, err := formats.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if format != "gzip" {
+		t.Fatalf("format %q", format)
+	}
+	msgs, chains, problems := drain(t, src)
+	want, wantChains := plain(t, "list.mbox", data)
+	if len(problems) > 0 || len(msgs) != 5 || len(want) != 5 {
+		t.Fatalf("%d messages (plain: %d), problems %v", len(msgs), len(want), problems)
+	}
+	for i := range msgs {
+		if !bytes.Equal(msgs[i], want[i]) {
+			t.Errorf("message %d differs from the plain mbox's", i)
+		}
+		c := chains[i]
+		if len(c) != len(wantChains[i])+1 || c[0].Format != "gzip" || *c[0].Offset != 0 || *c[0].Length != int64(len(packed)) ||
+			c[1].String() != wantChains[i][0].String() || !strings.Contains(c[0].Locator, fmt.Sprint(len(data))) {
+			t.Errorf("message %d: chain %v, plain %v", i, c, wantChains[i])
+		}
+	}
+}
+
+// TestMembers: concatenated members are one stream (gzip -c a >> b).
+func TestMembers(t *testing.T) {
+	data := mboxOf(6)
+	cut := bytes.Index(data, []byte("From sender@example.org Mon Jan  1 00:00:03"))
+	packed := append(gz(data[:cut]), gz(data[cut:])...)
+	src, _, err := formats.Open(write(t, "a.mbox.gz", packed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if msgs, _, problems := drain(t, src); len(msgs) != 6 || len(problems) > 0 {
+		t.Fatalf("%d messages, problems %v", len(msgs), problems)
+	}
+}
+
+// TestDamaged: a truncated stream gives what came out and says why; a bad
+// trailer CRC and trailing garbage are reported, the messages kept.
+func TestDamaged(t *testing.T) {
+	data := mboxOf(40)
+	packed := gz(data)
+	badCRC := bytes.Clone(packed)
+	badCRC[len(badCRC)-8] ^= 0xff
+	for _, c := range []struct {
+		name    string
+		in      []byte
+		problem string
+		least   int
+	}{
+		{"truncated", packed[:len(packed)*2/3], "cut short", 1},
+		{"bad CRC", badCRC, "CRC-32", 40},
+		{"trailing junk", append(bytes.Clone(packed), "not gzip at all"...), "after the last whole member", 40},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src, _, err := formats.Open(write(t, "d.mbox.gz", c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			msgs, _, problems := drain(t, src)
+			if len(msgs) < c.least || len(problems) != 1 || !strings.Contains(problems[0], c.problem) {
+				t.Fatalf("%d messages (want at least %d), problems %q (want one saying %q)", len(msgs), c.least, problems, c.problem)
+			}
+		})
+	}
+}
+
+// TestBomb: data past the ratio (MaxRatio, here lowered to 16) times the
+// file is not written, and the cut is reported; it goes through a file,
+// not memory.
+func TestBomb(t *testing.T) {
+	ratio = 16
+	defer func() { ratio = MaxRatio }()
+	var b bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	head := mboxOf(1)
+	w.Write(head[:bytes.Index(head, []byte("\n\n"))+2]) // a header, then a long body
+	line := []byte(strings.Repeat("all work and no play ", 3) + "\n")
+	for range (16 << 20) / len(line) {
+		w.Write(line)
+	}
+	w.Close()
+	path := write(t, "bomb.mbox.gz", b.Bytes())
+	var sizes []int64
+	var problems []string
+	alloc := bounds.Allocated(func() {
+		src, _, err := formats.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		for {
+			m, err := src.Next()
+			if m != nil {
+				rc, _ := m.Open()
+				n, _ := io.Copy(io.Discard, rc)
+				rc.Close()
+				sizes = append(sizes, n)
+			}
+			var p *formats.Problem
+			if errors.As(err, &p) {
+				problems = append(problems, p.Error())
+				continue
+			}
+			if err != nil {
+				break
+			}
+		}
+	})
+	if len(problems) != 1 || !strings.Contains(problems[0], "bomb") {
+		t.Fatalf("problems %q", problems)
+	}
+	if len(sizes) != 1 || sizes[0] > int64(b.Len())*ratio || sizes[0] < int64(b.Len())*ratio*9/10 {
+		t.Fatalf("message sizes %v, compressed %d", sizes, b.Len())
+	}
+	if alloc > 16<<20 {
+		t.Errorf("%d bytes allocated for %d decompressed", alloc, sizes[0])
+	}
+}
+
+// TestRefused: nothing decompressable, gzip in gzip: errors that say so.
+// (Data of no mail format is carved: TestTarCarved.)
+func TestRefused(t *testing.T) {
+	for _, c := range []struct {
+		name, want string
+		in         []byte
+	}{
+		{"header only", "unexpected EOF", gz(nil)[:10]},
+		{"nested", ErrNested.Error(), gz(gz(mboxOf(2)))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := formats.Open(write(t, "x.gz", c.in))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one saying %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestTempInDir: the decompressed data goes to formats.TempDir and is
+// gone from it at once (the open file is read until Close).
+func TestTempInDir(t *testing.T) {
+	dir := t.TempDir()
+	formats.TempDir = dir
+	defer func() { formats.TempDir = "" }()
+	src, _, err := formats.Open(write(t, "a.mbox.gz", gz(mboxOf(3))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left in TempDir while open: %v", left)
+	}
+	msgs, _, _ := drain(t, src)
+	src.Close()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+}
+
+// TestCorpus: the corpus's gzip-compressed mailboxes give what their
+// decompressed data gives uncompressed.
+func TestCorpus(t *testing.T) {
+	n := 0
+	for _, p := range corpus.Files(t, "mbox") {
+		if !strings.HasSuffix(p, ".gz") {
+			continue
+		}
+		n++
+		src, format, err := formats.Open(p)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+			continue
+		}
+		msgs, _, problems := drain(t, src)
+		src.Close()
+		f, _ := os.Open(p)
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(zr)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := plain(t, strings.TrimSuffix(filepath.Base(p), ".gz"), data)
+		if format != "gzip" || len(problems) > 0 || len(msgs) != len(want) || len(msgs) == 0 {
+			t.Errorf("%s: %s, %d messages (uncompressed: %d), problems %v", filepath.Base(p), format, len(msgs), len(want), problems)
+		}
+	}
+	if n == 0 {
+		t.Skip("no .gz mailbox in the corpus")
+	}
+}
+
+func FuzzOpen(f *testing.F) {
+	f.Add(gz(mboxOf(2)))
+	f.Add(append(gz(mboxOf(1)), gz([]byte("From: a@b\n\nx\n"))...))
+	f.Add(gz(mboxOf(3))[:40])
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<16 {
+			return
+		}
+		formats.TempDir, ratio = dir, 64 // up to 4 MiB decompressed: quick runs
+		defer func() { formats.TempDir, ratio = "", MaxRatio }()
+		src, err := OpenFile(bytes.NewReader(b), int64(len(b)), &formats.Probe{Path: "fuzz.gz"})
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		for range 10000 {
+			m, err := src.Next()
+			if m != nil {
+				if rc, err := m.Open(); err == nil {
+					io.Copy(io.Discard, rc)
+					rc.Close()
+				}
+			}
+			if err == io.EOF {
+				return
+			}
+			var p *formats.Problem
+			if err != nil && !errors.As(err, &p) {
+				return
+			}
+		}
+		t.Fatal("more than 10000 results from a 64 KiB input")
+	})
+}
+
+// TestTarCarved: data of no mail format (a .tgz's tar stream) is carved:
+// the message files in it come out whole, state carved, their offsets in
+// the decompressed data.
+func TestTarCarved(t *testing.T) {
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	files := map[string][]byte{
+		"export/1.eml":   []byte("From: a@example.org\r\nTo: b@example.org\r\nSubject: first\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\nMessage-ID: <1@example.org>\r\n\r\nhello\r\n"),
+		"export/2.eml":   []byte("From: c@example.org\r\nTo: d@example.org\r\nSubject: second\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000\r\nMessage-ID: <2@example.org>\r\n\r\nworld\r\n"),
+		"export/db.meta": bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 300),
+	}
+	for _, name := range []string{"export/1.eml", "export/db.meta", "export/2.eml"} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name]))})
+		tw.Write(files[name])
+	}
+	tw.Close()
+	src, _, err := formats.Open(write(t, "export.tgz", gz(tb.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	msgs, chains, problems := drain(t, src)
+	if len(msgs) != 2 || len(problems) > 0 {
+		t.Fatalf("%d messages, problems %v", len(msgs), problems)
+	}
+	if !strings.Contains(chains[0][0].Locator, "carved") {
+		t.Errorf("gzip hop %v does not say the data was carved", chains[0][0])
+	}
+	for i, name := range []string{"export/1.eml", "export/2.eml"} {
+		at := int64(bytes.Index(tb.Bytes(), files[name]))
+		c := chains[i]
+		if !bytes.Equal(msgs[i], files[name]) || len(c) < 2 || c[0].Format != "gzip" || c[1].Offset == nil || *c[1].Offset != at {
+			t.Errorf("%s: %q, chain %v (the file is at 0x%x of the tar)", name, msgs[i], c, at)
+		}
+	}
+}
