@@ -337,7 +337,9 @@ func ignorable(rel string) bool {
 		lower == "info.plist", strings.HasSuffix(lower, ".plist"),
 		strings.HasSuffix(lower, ".json"), strings.HasSuffix(lower, ".sqlite"),
 		strings.HasSuffix(lower, ".dat") && strings.Contains(lower, "folder"),
-		lower == "msgfilterrules.dat", lower == "popstate.dat":
+		lower == "msgfilterrules.dat", lower == "popstate.dat",
+		strings.HasPrefix(lower, "cyrus."), // Cyrus IMAP spool: cyrus.index, .cache, .header, .annotations
+		strings.HasSuffix(lower, ".meta"):  // Zimbra export: a folder's or a message's metadata
 		return true
 	}
 	return false

@@ -24,6 +24,7 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	_ "github.com/mailsalvage/mailsalvage/formats/msg"
 	_ "github.com/mailsalvage/mailsalvage/formats/pst"
+	_ "github.com/mailsalvage/mailsalvage/formats/tar"
 )
 
 // Exit codes (documented in the README).

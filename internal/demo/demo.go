@@ -9,6 +9,7 @@
 package demo
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
@@ -18,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
@@ -166,7 +168,41 @@ func Files() map[string][]byte {
 	// mbox, gzip-compressed.
 	list, _ := synth.Mbox(next(3), synth.MboxOptions{Style: synth.MboxRD})
 	files["Downloads/dev-list-2019-03.mbox.gz"] = gzipped(list)
+
+	// A Maildir backed up with tar before a reinstall: two messages read,
+	// one trashed (T flag).
+	bk := next(3)
+	files["Downloads/maildir-backup.tar"] = tarred([]tarEntry{
+		{"Maildir/cur/1546400000.M1P200.old:2,S", bk[0].Bytes},
+		{"Maildir/cur/1546400100.M2P200.old:2,RS", bk[1].Bytes},
+		{"Maildir/cur/1546400200.M3P200.old:2,ST", bk[2].Bytes},
+		{"Maildir/new/", nil},
+		{"Maildir/tmp/", nil},
+	})
 	return files
+}
+
+type tarEntry struct {
+	name string
+	data []byte // nil: a directory
+}
+
+// tarred lays entries out as a tar archive, with fixed times and modes.
+func tarred(entries []tarEntry) []byte {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Mode: 0o600, Size: int64(len(e.data)), ModTime: time.Unix(1546400300, 0), Format: tar.FormatUSTAR}
+		if e.data == nil {
+			h.Typeflag, h.Mode = tar.TypeDir, 0o700
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			panic(err)
+		}
+		tw.Write(e.data)
+	}
+	tw.Close()
+	return b.Bytes()
 }
 
 // gzipped compresses data with stored blocks only: a valid gzip file
