@@ -17,6 +17,7 @@ import (
 	"github.com/mailsalvage/mailsalvage/internal/gcfloor"
 
 	// formats known to this binary
+	_ "github.com/mailsalvage/mailsalvage/formats/archive"
 	_ "github.com/mailsalvage/mailsalvage/formats/dbx"
 	_ "github.com/mailsalvage/mailsalvage/formats/eml"
 	_ "github.com/mailsalvage/mailsalvage/formats/gzip"
@@ -24,7 +25,6 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	_ "github.com/mailsalvage/mailsalvage/formats/msg"
 	_ "github.com/mailsalvage/mailsalvage/formats/pst"
-	_ "github.com/mailsalvage/mailsalvage/formats/tar"
 )
 
 // Exit codes (documented in the README).

@@ -10,6 +10,7 @@ package demo
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
@@ -179,6 +180,25 @@ func Files() map[string][]byte {
 		{"Maildir/new/", nil},
 		{"Maildir/tmp/", nil},
 	})
+
+	// A Google Takeout export of a mailbox: a zip holding an mbox (stored,
+	// not deflated: see gzipped).
+	to := next(2)
+	var mb bytes.Buffer
+	for _, m := range to {
+		fmt.Fprintf(&mb, "From %d@xxx %s\n", m.Date.Unix(), m.Date.UTC().Format("Mon Jan _2 15:04:05 -0700 2006"))
+		mb.Write(m.Bytes)
+		mb.WriteString("\n")
+	}
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "Takeout/Mail/All mail Including Spam and Trash.mbox", Method: zip.Store, Modified: time.Unix(1551398400, 0).UTC()})
+	if err != nil {
+		panic(err)
+	}
+	w.Write(mb.Bytes())
+	zw.Close()
+	files["Downloads/takeout-20190301.zip"] = zb.Bytes()
 	return files
 }
 

@@ -1,4 +1,4 @@
-package tar
+package archive
 
 import (
 	"archive/tar"
@@ -314,7 +314,7 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-func FuzzOpen(f *testing.F) {
+func FuzzTar(f *testing.F) {
 	_, archive := backup(&testing.T{})
 	f.Add(archive)
 	f.Add(archive[:1500])
@@ -322,7 +322,7 @@ func FuzzOpen(f *testing.F) {
 		if len(b) > 1<<18 {
 			return
 		}
-		src, err := OpenFile(bytes.NewReader(b), int64(len(b)), &formats.Probe{Path: "fuzz.tar"})
+		src, err := OpenTar(bytes.NewReader(b), int64(len(b)), &formats.Probe{Path: "fuzz.tar"})
 		if err != nil {
 			return
 		}

@@ -1,0 +1,198 @@
+package archive
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/internal/bounds"
+)
+
+type zipEntry struct {
+	name   string
+	data   []byte
+	method uint16
+}
+
+func zipOf(t *testing.T, entries []zipEntry) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, e := range entries {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: e.method, Modified: time.Unix(1700000000, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(e.data)
+	}
+	zw.Close()
+	return b.Bytes()
+}
+
+// takeout is a mail export as Google Takeout makes one: an mbox (deflated)
+// with a JSON file beside it, plus a stored .eml and an empty folder.
+func takeout(t *testing.T) ([]zipEntry, []byte) {
+	mbox := append(append([]byte("From 1@xxx Mon Jan  1 10:00:00 +0000 2024\n"), msg("takeout one")...),
+		append([]byte("\nFrom 2@xxx Mon Jan  1 10:00:00 +0000 2024\n"), msg("takeout two")...)...)
+	entries := []zipEntry{
+		{name: "Takeout/Mail/All mail Including Spam and Trash.mbox", data: mbox, method: zip.Deflate},
+		{name: "Takeout/Mail/user_settings.json", data: []byte(`{"a":1}`), method: zip.Deflate},
+		{name: "Takeout/archive_browser.html", data: []byte("<html>not mail</html>"), method: zip.Deflate},
+		{name: "Takeout/Saved/note.eml", data: msg("stored note"), method: zip.Store},
+		{name: "Takeout/Empty/", method: zip.Store},
+	}
+	return entries, zipOf(t, entries)
+}
+
+// TestZip: deflated and stored members are read by their formats; a
+// stored member's hop covers its bytes in the archive, a deflated one's
+// its compressed bytes and says it was inflated; members of no mail
+// format are counted once.
+func TestZip(t *testing.T) {
+	entries, archive := takeout(t)
+	path := write(t, "takeout-2024.zip", archive)
+	src, format, err := formats.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	msgs, problems := drain(t, src)
+	if format != "zip" {
+		t.Errorf("format %q", format)
+	}
+	var subjects []string
+	for _, g := range msgs {
+		subjects = append(subjects, g.subject)
+		h := g.m.Chain[0]
+		if h.Format != "zip" || h.Offset == nil || g.m.Folder[0] != "takeout-2024" || g.m.Evidence != path {
+			t.Errorf("%s: chain %v, folder %v, evidence %q", g.subject, g.m.Chain, g.m.Folder, g.m.Evidence)
+			continue
+		}
+		stored := archive[*h.Offset : *h.Offset+*h.Length]
+		switch {
+		case g.subject == "stored note":
+			if !bytes.Equal(stored, entries[3].data) || !bytes.Equal(g.body, entries[3].data) {
+				t.Errorf("stored member: hop %v does not cover its bytes", h)
+			}
+		case strings.Contains(h.Locator, "deflate"):
+			// the hop covers the member's compressed bytes
+			inflated, _ := io.ReadAll(flate.NewReader(bytes.NewReader(stored)))
+			if !bytes.Equal(inflated, entries[0].data) || !slices.Equal(g.m.Folder, []string{"takeout-2024", "Takeout", "Mail", "All mail Including Spam and Trash"}) {
+				t.Errorf("%s: hop %v, folder %v", g.subject, h, g.m.Folder)
+			}
+		default:
+			t.Errorf("%s: hop %v", g.subject, h)
+		}
+	}
+	slices.Sort(subjects)
+	if !slices.Equal(subjects, []string{"stored note", "takeout one", "takeout two"}) {
+		t.Errorf("subjects %q", subjects)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], "1 members hold no mail format (Takeout/archive_browser.html)") {
+		t.Errorf("problems %q", problems)
+	}
+}
+
+// TestZipDamage: a member whose data does not match its CRC is read and
+// reported; a directory that does not read is refused with a clear error;
+// a member inflating past the ratio is cut and reported, without the
+// data passing through memory.
+func TestZipDamage(t *testing.T) {
+	entries := []zipEntry{{name: "a.eml", data: bytes.Repeat(msg("long one"), 40), method: zip.Deflate}}
+	good := zipOf(t, entries)
+	t.Run("crc", func(t *testing.T) {
+		bad := bytes.Clone(good)
+		bad[14] ^= 0xff // the local header's CRC-32; the central one still says otherwise
+		cd := bytes.LastIndex(bad, []byte("PK\x01\x02"))
+		bad[cd+16] ^= 0xff // and the central directory's, which the reader checks
+		src, _, err := formats.Open(write(t, "crc.zip", bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		msgs, problems := drain(t, src)
+		if len(msgs) != 1 || len(problems) != 1 || !strings.Contains(problems[0], "CRC-32") {
+			t.Fatalf("%d messages, problems %q", len(msgs), problems)
+		}
+	})
+	t.Run("directory", func(t *testing.T) {
+		_, _, err := formats.Open(write(t, "dir.zip", good[:len(good)-30]))
+		if err == nil || !strings.Contains(err.Error(), "central directory") {
+			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("bomb", func(t *testing.T) {
+		ratio = 16
+		defer func() { ratio = MaxRatio }()
+		body := bytes.Repeat([]byte("all work and no play makes jack a dull boy\n"), 200000)
+		path := write(t, "bomb.zip", zipOf(t, []zipEntry{{name: "big.eml", data: append(msg("bomb"), body...), method: zip.Deflate}}))
+		var problems []string
+		var n int64
+		alloc := bounds.Allocated(func() {
+			src, _, err := formats.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			for {
+				m, err := src.Next()
+				if m != nil {
+					rc, _ := m.Open()
+					k, _ := io.Copy(io.Discard, rc)
+					rc.Close()
+					n += k
+				}
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					problems = append(problems, err.Error())
+				}
+			}
+		})
+		if len(problems) != 1 || !strings.Contains(problems[0], "zip bomb") || n == 0 || n > int64(len(body)) {
+			t.Fatalf("%d bytes read, problems %q", n, problems)
+		}
+		if alloc > 8<<20 {
+			t.Errorf("%d bytes allocated", alloc)
+		}
+	})
+}
+
+func FuzzZip(f *testing.F) {
+	_, archive := takeout(&testing.T{})
+	f.Add(archive)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<18 {
+			return
+		}
+		ratio = 64
+		defer func() { ratio = MaxRatio }()
+		src, err := OpenZip(bytes.NewReader(b), int64(len(b)), &formats.Probe{Path: "fuzz.zip"})
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		for range 100000 {
+			m, err := src.Next()
+			if m != nil {
+				if rc, err := m.Open(); err == nil {
+					io.Copy(io.Discard, rc)
+					rc.Close()
+				}
+			}
+			var p *formats.Problem
+			if err == io.EOF || err != nil && !errors.As(err, &p) {
+				return // the end, or an error that ends the source
+			}
+		}
+		t.Fatal("more than 100000 results from a 256 KiB archive")
+	})
+}
