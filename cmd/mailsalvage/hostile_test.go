@@ -1,10 +1,15 @@
 package main
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,6 +130,40 @@ func TestHostileNamesRecover(t *testing.T) {
 		t.Fatal(err)
 	}
 	write(filepath.Join("msg", "hostile.msg"), m)
+	// a zip and a tar.gz whose members have the hostile names: those that
+	// would climb out of the archive are left out (and reported), the
+	// others recovered under safe names
+	var zb, tb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	gw := gzip.NewWriter(&tb)
+	tw := tar.NewWriter(gw)
+	for _, name := range append(append([]string{}, hostileFolders...), hostileDirNames...) {
+		for _, w := range []string{"zip", "tar"} {
+			n, s := next()
+			body := []byte(hostileMessage(n, s))
+			member := name + "/" + name + ".eml"
+			climbs := slices.Contains(strings.Split(strings.ReplaceAll(member, "\\", "/"), "/"), "..")
+			if w == "zip" {
+				f, err := zw.Create(member)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Write(body)
+			} else if tw.WriteHeader(&tar.Header{Name: member, Mode: 0o644, Size: int64(len(body)), Format: tar.FormatPAX}) == nil {
+				tw.Write(body)
+			} else {
+				climbs = true // a name tar cannot hold: not in the archive
+			}
+			if climbs {
+				delete(want, fmt.Sprintf("<hostile-%d@example.com>", n))
+			}
+		}
+	}
+	zw.Close()
+	tw.Close()
+	gw.Close()
+	write(filepath.Join("archives", "hostile.zip"), zb.Bytes())
+	write(filepath.Join("archives", "hostile.tgz"), tb.Bytes())
 
 	inBefore := hashTree(t, in)
 	before := walkTree(t, parent)

@@ -15,7 +15,8 @@
 // folders. Member names are cleaned and kept inside the archive's root
 // ("../" and absolute names cannot climb out of it).
 //
-// Damage: a tar archive is listed up to the first header that does not
+// Members of the same name are all read (the later ones as "NAME (2)"...,
+// said so). Damage: a tar archive is listed up to the first header that does not
 // read (the rest is reported, not read); a zip archive whose central
 // directory does not read is refused. A hard link reads as the member it
 // links to; symbolic links, devices and sparse members are left out, and
@@ -74,6 +75,8 @@ type archive struct {
 	r       io.ReaderAt
 	members map[string]*member
 
+	renamed int // members named as an earlier one, read as "NAME (2)"
+
 	mu       sync.Mutex
 	problems []string // met while reading members (a zip member's CRC)
 }
@@ -103,6 +106,9 @@ func (a *archive) walk(p *formats.Probe, problems []string) (formats.Source, err
 		slices.Sort(m.entries)
 		m.entries = slices.Compact(m.entries)
 	}
+	if a.renamed > 0 {
+		problems = append(problems, fmt.Sprintf("%s: %d members have the name of an earlier one: read too, as NAME (2), NAME (3)...", a.format, a.renamed))
+	}
 	w, err := formats.Walk(a, p.Path)
 	if err != nil {
 		return nil, err
@@ -130,6 +136,8 @@ func archiveName(p string) string {
 // cleanName makes a member name relative and clean; false for one that
 // names the root or climbs out of it.
 func cleanName(name string) (string, bool) {
+	// names in a legacy code page are kept, their bad bytes marked
+	name = strings.ToValidUTF8(name, "\uFFFD")
 	name = strings.TrimLeft(strings.ReplaceAll(name, "\\", "/"), "/")
 	if name == "" {
 		return "", false
@@ -164,14 +172,22 @@ func (a *archive) dir(name string, mod time.Time) *member {
 	return m
 }
 
-// file adds a regular file (a later member of the same name replaces an
-// earlier one, as extracting the archive would).
+// file adds a regular file. A member of the name of an earlier one (an
+// archive appended to, or built so) is kept too, named "NAME (2)" and so
+// on: extracting the archive would keep only the last, but each is
+// evidence.
 func (a *archive) file(f *member) {
 	if m, ok := a.members[f.name]; ok {
-		if !m.dir {
-			*m = *f
+		if m.dir {
+			return
 		}
-		return
+		for k := 2; ; k++ {
+			if _, taken := a.members[fmt.Sprintf("%s (%d)", f.name, k)]; !taken {
+				f.name = fmt.Sprintf("%s (%d)", f.name, k)
+				break
+			}
+		}
+		a.renamed++
 	}
 	parent := a.dir(path.Dir(f.name), time.Time{})
 	if parent == nil {

@@ -242,12 +242,14 @@ func TestDamaged(t *testing.T) {
 
 // TestNames: names that climb out of the archive are left out and said
 // so; absolute names are read below its root, the archive's name (n.tar:
-// n) first.
+// n) first; a name given twice and one not in UTF-8 are read too.
 func TestNames(t *testing.T) {
 	archive := tarOf(t, []entry{
 		{name: "../../etc/evil.eml", data: msg("evil"), typ: tar.TypeReg},
 		{name: "/abs/mail/ok.eml", data: msg("ok"), typ: tar.TypeReg},
 		{name: "./rel/./also.eml", data: msg("also"), typ: tar.TypeReg},
+		{name: "rel/also.eml", data: msg("also again"), typ: tar.TypeReg}, // the same name: both read
+		{name: "bad\xe9name.eml", data: msg("latin"), typ: tar.TypeReg},   // a Latin-1 name: kept
 	})
 	src, _, err := formats.Open(write(t, "n.tar", archive))
 	if err != nil {
@@ -260,7 +262,8 @@ func TestNames(t *testing.T) {
 		folders = append(folders, g.subject+":"+strings.Join(g.m.Folder, "/"))
 	}
 	slices.Sort(folders)
-	if !slices.Equal(folders, []string{"also:n/rel", "ok:n/abs/mail"}) || len(problems) != 1 || !strings.Contains(problems[0], "names outside the archive") {
+	if !slices.Equal(folders, []string{"also again:n/rel", "also:n/rel", "latin:n", "ok:n/abs/mail"}) || len(problems) != 2 ||
+		!strings.Contains(strings.Join(problems, "\n"), "1 names outside the archive") || !strings.Contains(strings.Join(problems, "\n"), "1 members have the name of an earlier one") {
 		t.Fatalf("messages %q, problems %q", folders, problems)
 	}
 }
