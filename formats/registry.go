@@ -22,6 +22,12 @@ type Probe struct {
 	Info fs.FileInfo // of Path
 	Head []byte      // files: the first HeadSize bytes (fewer if the file is shorter)
 	FS   fs.FS       // folders: the folder's contents, opened read-only
+	// Root and Rel, for a file met while a folder (or an archive) is
+	// walked: the walk's file system and the file's path in it, for
+	// formats whose items refer to other files (an Outlook for Mac
+	// archive's attachments). Nil and "" otherwise.
+	Root fs.FS
+	Rel  string
 }
 
 // Format describes one input format. Exactly one of OpenFile and OpenDir is

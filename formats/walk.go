@@ -129,13 +129,18 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 	if err != nil {
 		return &Problem{Path: rel, Offset: -1, Err: unwrapPathError(err)}
 	}
-	p := &Probe{Path: joinPath(w.name, rel), Info: info}
+	p := &Probe{Path: joinPath(w.name, rel), Info: info, Root: w.fsys, Rel: rel}
 	switch {
 	case info.Mode()&fs.ModeSymlink != 0:
 		return &Problem{Path: rel, Offset: -1, Err: errors.New("symbolic link not followed")}
 	case info.IsDir() && e.Name() == "Attachments" && inAppleMailbox(rel):
 		// Apple Mail's separately stored attachments: the emlx reader puts
 		// them back into their .partial.emlx messages
+		w.Ignored++
+		return nil
+	case info.IsDir() && e.Name() == "com.microsoft.__Attachments":
+		// Outlook for Mac's attachments: the olm reader puts them in
+		// their messages
 		w.Ignored++
 		return nil
 	case info.IsDir():
@@ -271,6 +276,12 @@ func FolderOf(dir string) []string {
 			inAppleMailbox = true
 		case inAppleMailbox && (e == "Messages" || e == "Data" || isUUID(e) || isDigits(e)):
 			// Apple Mail's storage levels inside a mailbox
+		case e == "com.microsoft.__Messages":
+			// Outlook for Mac's (an .olm archive's) root of its mail
+			// folders, under "Local"
+			if n := len(out); n > 0 && out[n-1] == "Local" {
+				out = out[:n-1]
+			}
 		default:
 			out = append(out, e)
 			inAppleMailbox = false

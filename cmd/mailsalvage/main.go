@@ -24,6 +24,7 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	_ "github.com/mailsalvage/mailsalvage/formats/msg"
+	_ "github.com/mailsalvage/mailsalvage/formats/olm"
 	_ "github.com/mailsalvage/mailsalvage/formats/pst"
 )
 

@@ -122,7 +122,7 @@ func (a *archive) walk(p *formats.Probe, problems []string) (formats.Source, err
 // name apart from one of the same name beside the archive).
 func archiveName(p string) string {
 	name := path.Base(strings.ReplaceAll(p, "\\", "/"))
-	for _, ext := range []string{".tar.gz", ".tgz", ".tar", ".zip"} {
+	for _, ext := range []string{".tar.gz", ".tgz", ".tar", ".zip", ".olm"} {
 		if len(name) > len(ext) && strings.EqualFold(name[len(name)-len(ext):], ext) {
 			return name[:len(name)-len(ext)]
 		}

@@ -352,3 +352,32 @@ func (p *Properties) Subject() string {
 	}
 	return s
 }
+
+// SetString sets a PtypString property (stored UTF-16LE, as readers give
+// them), for readers that build an item from fields of their own (an
+// Outlook for Mac archive's XML).
+func (p *Properties) SetString(id uint16, s string) {
+	u := utf16.Encode([]rune(s))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		binary.LittleEndian.PutUint16(b[2*i:], c)
+	}
+	p.Set(&Property{Tag: NewTag(id, PtypString), Value: b})
+}
+
+// SetBinary sets a PtypBinary property.
+func (p *Properties) SetBinary(id uint16, b []byte) {
+	p.Set(&Property{Tag: NewTag(id, PtypBinary), Value: b})
+}
+
+// SetInt32 sets a PtypInteger32 property.
+func (p *Properties) SetInt32(id uint16, v int32) {
+	p.Set(&Property{Tag: NewTag(id, PtypInteger32), Value: binary.LittleEndian.AppendUint32(nil, uint32(v))})
+}
+
+// SetTime sets a PtypTime property (a FILETIME: 100 ns since 1601).
+func (p *Properties) SetTime(id uint16, t time.Time) {
+	const unixEpoch = 116444736000000000 // 1970-01-01 in FILETIME ticks
+	ft := uint64(t.UnixNano()/100 + unixEpoch)
+	p.Set(&Property{Tag: NewTag(id, PtypTime), Value: binary.LittleEndian.AppendUint64(nil, ft)})
+}

@@ -3,6 +3,7 @@ package mapi
 import (
 	"encoding/binary"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -109,4 +110,26 @@ func FuzzUTF8Meta(f *testing.F) {
 			t.Fatalf("utf8Meta(%q) = %q, the expression over the whole gives %q", html, got, want)
 		}
 	})
+}
+
+// TestSetters: what the setters store reads back through the getters.
+func TestSetters(t *testing.T) {
+	var p Properties
+	p.SetString(PidTagSubject, "Grüße \U0001F600")
+	p.SetBinary(PidTagHtml, []byte("<p>x</p>"))
+	p.SetInt32(PidTagImportance, 2)
+	when := time.Date(2011, 6, 21, 23, 49, 21, 0, time.UTC)
+	p.SetTime(PidTagClientSubmitTime, when)
+	if s, _ := p.String(PidTagSubject); s != "Grüße \U0001F600" {
+		t.Errorf("string %q", s)
+	}
+	if b, _ := p.Binary(PidTagHtml); string(b) != "<p>x</p>" {
+		t.Errorf("binary %q", b)
+	}
+	if v, _ := p.Int(PidTagImportance); v != 2 {
+		t.Errorf("int %d", v)
+	}
+	if got, ok := p.Time(PidTagClientSubmitTime); !ok || !got.Equal(when) {
+		t.Errorf("time %v", got)
+	}
 }

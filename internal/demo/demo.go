@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
+	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -199,7 +200,30 @@ func Files() map[string][]byte {
 	w.Write(mb.Bytes())
 	zw.Close()
 	files["Downloads/takeout-20190301.zip"] = zb.Bytes()
+
+	// An Outlook for Mac archive (.olm) unpacked on a Mac: a message's
+	// XML and its attachment's file.
+	const olmDir = "Mac/Outlook for Mac Archive/Local/com.microsoft.__Messages/Inbox/"
+	om := next(1)[0]
+	attName := strings.Trim(om.ID, "<>") + "_0000"
+	files[olmDir+"message_00000.xml"] = []byte(`<emails xml:space="preserve" elementCount="1"><email xml:space="preserve">` +
+		`<OPFMessageCopyAttachmentList xml:space="preserve"><messageAttachment xml:space="preserve" OPFAttachmentContentType="text/plain" OPFAttachmentName="notes.txt" OPFAttachmentURL="` + xmlText(olmDir+"com.microsoft.__Attachments/"+attName) + `"></messageAttachment></OPFMessageCopyAttachmentList>` +
+		`<OPFMessageCopyBody xml:space="preserve">` + xmlText(om.Subject+"\n\nSee the notes attached.") + `</OPFMessageCopyBody>` +
+		`<OPFMessageCopyFromAddresses xml:space="preserve"><emailAddress xml:space="preserve" OPFContactEmailAddressAddress="lea.moreau@example.org" OPFContactEmailAddressName="Léa Moreau" OPFContactEmailAddressType="0"></emailAddress></OPFMessageCopyFromAddresses>` +
+		`<OPFMessageCopyMessageID xml:space="preserve">` + xmlText(strings.Trim(om.ID, "<>")) + `</OPFMessageCopyMessageID>` +
+		`<OPFMessageCopySentTime xml:space="preserve">` + om.Date.UTC().Format("2006-01-02T15:04:05") + `</OPFMessageCopySentTime>` +
+		`<OPFMessageCopySubject xml:space="preserve">` + xmlText(om.Subject) + `</OPFMessageCopySubject>` +
+		`<OPFMessageCopyToAddresses xml:space="preserve"><emailAddress xml:space="preserve" OPFContactEmailAddressAddress="archive@example.org" OPFContactEmailAddressType="0"></emailAddress></OPFMessageCopyToAddresses>` +
+		`<OPFMessageGetIsRead xml:space="preserve">1E0</OPFMessageGetIsRead></email></emails>`)
+	files[olmDir+"com.microsoft.__Attachments/"+attName] = []byte("Budget figures for the spring meeting.\n")
 	return files
+}
+
+// xmlText escapes text for XML.
+func xmlText(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 type tarEntry struct {
