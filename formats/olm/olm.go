@@ -47,7 +47,7 @@ func init() {
 
 // maxXML bounds an XML file read whole (bodies are inline; attachments
 // are files of their own).
-const maxXML = 256 << 20
+const maxXML = 64 << 20
 
 // maxAttachment bounds one attachment's file.
 const maxAttachment = 256 << 20
