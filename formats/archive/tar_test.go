@@ -4,8 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +18,7 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/maildir"
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	"github.com/mailsalvage/mailsalvage/internal/corpus"
+	"github.com/mailsalvage/mailsalvage/internal/srctest"
 )
 
 func msg(subject string) []byte {
@@ -99,36 +98,16 @@ type got struct {
 
 func drain(t *testing.T, src formats.Source) ([]got, []string) {
 	t.Helper()
+	read, problems := srctest.Drain(t, src)
 	var out []got
-	var problems []string
-	for {
-		m, err := src.Next()
-		if m != nil {
-			rc, err := m.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(rc)
-			rc.Close()
-			s := regexp.MustCompile(`Subject: (.*)\n`).FindSubmatch(b)
-			g := got{m: m, body: b}
-			if s != nil {
-				g.subject = string(s[1])
-			}
-			out = append(out, g)
+	for _, r := range read {
+		g := got{m: r.M, body: r.Data}
+		if s := regexp.MustCompile(`Subject: (.*)\n`).FindSubmatch(r.Data); s != nil {
+			g.subject = string(s[1])
 		}
-		if err == io.EOF {
-			return out, problems
-		}
-		var p *formats.Problem
-		if errors.As(err, &p) {
-			problems = append(problems, p.Error())
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		out = append(out, g)
 	}
+	return out, problems
 }
 
 // TestBackup: every mailbox in the archive is read by its own format
@@ -330,22 +309,8 @@ func FuzzTar(f *testing.F) {
 			return
 		}
 		defer src.Close()
-		for range 100000 {
-			m, err := src.Next()
-			if m != nil {
-				if rc, err := m.Open(); err == nil {
-					io.Copy(io.Discard, rc)
-					rc.Close()
-				}
-			}
-			if err == io.EOF {
-				return
-			}
-			var p *formats.Problem
-			if err != nil && !errors.As(err, &p) {
-				return
-			}
+		if !srctest.Exhaust(src, 100000) {
+			t.Fatal("more than 100000 results from a 256 KiB archive")
 		}
-		t.Fatal("more than 100000 results from a 256 KiB archive")
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
-	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/internal/bounds"
+	"github.com/mailsalvage/mailsalvage/internal/srctest"
 )
 
 type zipEntry struct {
@@ -180,19 +180,8 @@ func FuzzZip(f *testing.F) {
 			return
 		}
 		defer src.Close()
-		for range 100000 {
-			m, err := src.Next()
-			if m != nil {
-				if rc, err := m.Open(); err == nil {
-					io.Copy(io.Discard, rc)
-					rc.Close()
-				}
-			}
-			var p *formats.Problem
-			if err == io.EOF || err != nil && !errors.As(err, &p) {
-				return // the end, or an error that ends the source
-			}
+		if !srctest.Exhaust(src, 100000) {
+			t.Fatal("more than 100000 results from a 256 KiB archive")
 		}
-		t.Fatal("more than 100000 results from a 256 KiB archive")
 	})
 }

@@ -17,6 +17,7 @@ import (
 	_ "github.com/mailsalvage/mailsalvage/formats/mbox"
 	"github.com/mailsalvage/mailsalvage/internal/bounds"
 	"github.com/mailsalvage/mailsalvage/internal/corpus"
+	"github.com/mailsalvage/mailsalvage/internal/srctest"
 )
 
 // mboxOf returns an mbox of n small messages.
@@ -50,30 +51,11 @@ func write(t *testing.T, name string, data []byte) string {
 // drain reads every message (its bytes and chain) and problem of a source.
 func drain(t *testing.T, src formats.Source) (msgs [][]byte, chains []formats.Chain, problems []string) {
 	t.Helper()
-	for {
-		m, err := src.Next()
-		if m != nil {
-			rc, oerr := m.Open()
-			if oerr != nil {
-				t.Fatal(oerr)
-			}
-			b, _ := io.ReadAll(rc)
-			rc.Close()
-			msgs = append(msgs, b)
-			chains = append(chains, m.Chain)
-		}
-		if err == io.EOF {
-			return
-		}
-		var p *formats.Problem
-		if errors.As(err, &p) {
-			problems = append(problems, p.Error())
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	read, problems := srctest.Drain(t, src)
+	for _, r := range read {
+		msgs, chains = append(msgs, r.Data), append(chains, r.M.Chain)
 	}
+	return msgs, chains, problems
 }
 
 // plain opens data as the formats read it uncompressed.
@@ -309,23 +291,9 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		defer src.Close()
-		for range 10000 {
-			m, err := src.Next()
-			if m != nil {
-				if rc, err := m.Open(); err == nil {
-					io.Copy(io.Discard, rc)
-					rc.Close()
-				}
-			}
-			if err == io.EOF {
-				return
-			}
-			var p *formats.Problem
-			if err != nil && !errors.As(err, &p) {
-				return
-			}
+		if !srctest.Exhaust(src, 10000) {
+			t.Fatal("more than 10000 results from a 64 KiB input")
 		}
-		t.Fatal("more than 10000 results from a 64 KiB input")
 	})
 }
 

@@ -3,7 +3,6 @@ package olm
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/mailsalvage/mailsalvage/formats"
 	_ "github.com/mailsalvage/mailsalvage/formats/archive"
 	"github.com/mailsalvage/mailsalvage/internal/corpus"
+	"github.com/mailsalvage/mailsalvage/internal/srctest"
 )
 
 // emailXML writes one <email> as Outlook for Mac does.
@@ -92,56 +92,40 @@ func read(t *testing.T, path string) ([]result, []string) {
 		t.Fatal(err)
 	}
 	defer src.Close()
+	read, problems := srctest.Drain(t, src)
 	var out []result
-	var problems []string
-	for {
-		m, err := src.Next()
-		if m != nil {
-			rc, _ := m.Open()
-			raw, _ := io.ReadAll(rc)
-			rc.Close()
-			r := result{m: m, raw: raw}
-			mr, err := mail.CreateReader(bytes.NewReader(raw))
-			if err != nil {
-				t.Fatalf("%s: %v", m.Chain, err)
-			}
-			r.subject, _ = mr.Header.Subject()
-			for _, f := range []struct {
-				key string
-				dst *[]string
-			}{{"To", &r.to}, {"Cc", &r.cc}} {
-				as, _ := mr.Header.AddressList(f.key)
-				for _, a := range as {
-					*f.dst = append(*f.dst, a.Address)
-				}
-			}
-			for {
-				p, err := mr.NextPart()
-				if err != nil {
-					break
-				}
-				ct := p.Header.Get("Content-Type")
-				if _, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
-					b, _ := io.ReadAll(p.Body)
-					ct = fmt.Sprintf("%s %s %d", strings.Split(ct, ";")[0], params["filename"], len(b))
-					r.files++
-				}
-				r.parts = append(r.parts, strings.Split(ct, ";")[0])
-			}
-			out = append(out, r)
-		}
-		if err == io.EOF {
-			return out, problems
-		}
-		var p *formats.Problem
-		if errors.As(err, &p) {
-			problems = append(problems, p.Error())
-			continue
-		}
+	for _, rd := range read {
+		r := result{m: rd.M, raw: rd.Data}
+		mr, err := mail.CreateReader(bytes.NewReader(rd.Data))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", rd.M.Chain, err)
 		}
+		r.subject, _ = mr.Header.Subject()
+		for _, f := range []struct {
+			key string
+			dst *[]string
+		}{{"To", &r.to}, {"Cc", &r.cc}} {
+			as, _ := mr.Header.AddressList(f.key)
+			for _, a := range as {
+				*f.dst = append(*f.dst, a.Address)
+			}
+		}
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			ct := p.Header.Get("Content-Type")
+			if _, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+				b, _ := io.ReadAll(p.Body)
+				ct = fmt.Sprintf("%s %s %d", strings.Split(ct, ";")[0], params["filename"], len(b))
+				r.files++
+			}
+			r.parts = append(r.parts, strings.Split(ct, ";")[0])
+		}
+		out = append(out, r)
 	}
+	return out, problems
 }
 
 func write(t *testing.T, name string, data []byte) string {
@@ -281,17 +265,8 @@ func FuzzOpenFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for range 1000 {
-			m, err := src.Next()
-			if m != nil {
-				rc, _ := m.Open()
-				io.Copy(io.Discard, rc)
-				rc.Close()
-			}
-			if err == io.EOF {
-				return
-			}
+		if !srctest.Exhaust(src, 1000) {
+			t.Fatal("more than 1000 results from a 64 KiB file")
 		}
-		t.Fatal("more than 1000 results from a 64 KiB file")
 	})
 }
