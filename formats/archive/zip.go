@@ -2,12 +2,18 @@ package archive
 
 import (
 	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats"
 )
@@ -39,7 +45,14 @@ var ratio int64 = MaxRatio
 func OpenZip(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("zip: the central directory does not read: %w", err)
+		// a download cut short, a damaged end: the members are found by
+		// their local headers instead
+		a, problems := scanZip(r, size)
+		if len(a.members) <= 1 {
+			return nil, fmt.Errorf("zip: the central directory does not read (%w), and no member was found by its local header", err)
+		}
+		problems = append([]string{fmt.Sprintf("zip: the central directory does not read (%v): the members were found by their local headers", err)}, problems...)
+		return a.walk(p, problems)
 	}
 	a := newArchive("zip", r)
 	var problems []string
@@ -81,7 +94,13 @@ func OpenZip(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 			}
 			m.how = fmt.Sprintf("deflate, %d bytes", m.size)
 			file, mname, msize := f, name, m.size
-			m.open = func() (dataFile, error) { return a.inflate(file, mname, msize) }
+			m.open = func() (dataFile, error) {
+				rc, err := file.Open() // checks the CRC-32 at the end
+				if err != nil {
+					return nil, err
+				}
+				return a.inflate(rc, mname, msize, nil)
+			}
 		default:
 			skipped[fmt.Sprintf("members compressed with method %d", f.Method)]++
 			continue
@@ -110,20 +129,24 @@ type inflated struct {
 	size int64 // what is inflated at most
 	done bool
 	buf  []byte
+	want *uint32     // the CRC-32 to check at the end, if any
+	crc  hash.Hash32 // of what was inflated, when want is set
 }
 
-func (a *archive) inflate(f *zip.File, name string, size int64) (dataFile, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
+// inflate serves the data rc inflates, at most size bytes; with crc set,
+// the data is checked against it at its end (archive/zip checks its own).
+func (a *archive) inflate(rc io.ReadCloser, name string, size int64, crc *uint32) (dataFile, error) {
 	tmp, err := os.CreateTemp(formats.TempDir, "unzip-*")
 	if err != nil {
 		rc.Close()
 		return nil, fmt.Errorf("a temporary file for its data: %w", err)
 	}
 	os.Remove(tmp.Name()) // the open file stays readable (where the system allows)
-	return &inflated{a: a, name: name, rc: rc, tmp: tmp, size: size}, nil
+	z := &inflated{a: a, name: name, rc: rc, tmp: tmp, size: size, want: crc}
+	if crc != nil {
+		z.crc = crc32.NewIEEE()
+	}
+	return z, nil
 }
 
 // fill inflates until n bytes are out, the data ends or size is reached.
@@ -138,7 +161,13 @@ func (z *inflated) fill(n int64) error {
 				z.done = true
 				return werr
 			}
+			if z.crc != nil {
+				z.crc.Write(z.buf[:k])
+			}
 			z.have += int64(k)
+		}
+		if err == io.EOF && z.want != nil && z.crc.Sum32() != *z.want {
+			err = zip.ErrChecksum
 		}
 		switch {
 		case errors.Is(err, zip.ErrChecksum):
@@ -181,4 +210,186 @@ func (z *inflated) ReadAt(p []byte, off int64) (int, error) {
 func (z *inflated) Close() error {
 	z.rc.Close()
 	return z.tmp.Close()
+}
+
+// scanZip lists a zip archive by its local file headers, in file order,
+// for one whose central directory does not read. A member whose sizes
+// follow its data (a data descriptor, as streaming writers leave them)
+// is measured by inflating it; a member cut short by the end of the file
+// is read as far as it goes.
+func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
+	a := newArchive("zip", r)
+	var problems []string
+	skipped := map[string]int{}
+	for pos, n := int64(0), 0; pos+30 <= size; n++ {
+		if n >= maxMembers {
+			problems = append(problems, fmt.Sprintf("zip: more than %d members: the rest is not listed", maxMembers))
+			break
+		}
+		var h [30]byte
+		if k, _ := r.ReadAt(h[:], pos); k < len(h) || string(h[:4]) != "PK\x03\x04" {
+			break // the central directory, or the end of what is left
+		}
+		flags, method := binary.LittleEndian.Uint16(h[6:]), binary.LittleEndian.Uint16(h[8:])
+		crc := binary.LittleEndian.Uint32(h[14:])
+		csize, usize := int64(binary.LittleEndian.Uint32(h[18:])), int64(binary.LittleEndian.Uint32(h[22:]))
+		nameLen, extraLen := int64(binary.LittleEndian.Uint16(h[26:])), int64(binary.LittleEndian.Uint16(h[28:]))
+		raw := make([]byte, min(nameLen, max(0, size-pos-30)))
+		r.ReadAt(raw, pos+30)
+		dataOff := pos + 30 + nameLen + extraLen
+		if dataOff > size {
+			problems = append(problems, fmt.Sprintf("zip: the local header at 0x%x is cut short by the end of the file", pos))
+			break
+		}
+		descriptor := flags&8 != 0
+		switch {
+		case descriptor && method == zip.Deflate:
+			// the sizes are after the data: inflating it measures it
+			csize, usize = deflatedLength(r, dataOff, size, min(maxSize, max(size-dataOff, 1)*ratio))
+		case descriptor && method == zip.Store:
+			// stored data ends where a descriptor gives its length
+			var ok bool
+			if csize, ok = storedLength(r, dataOff, size); !ok {
+				problems = append(problems, fmt.Sprintf("zip: the stored member at 0x%x has no data descriptor after it (cut short?): read to the end of the file", pos))
+				csize, descriptor = size-dataOff, false
+			}
+			usize = csize
+		case csize == 0xFFFFFFFF:
+			problems = append(problems, fmt.Sprintf("zip: the member at 0x%x keeps its sizes in a zip64 field: it and the members after it are not listed", pos))
+		}
+		if csize == 0xFFFFFFFF {
+			break
+		}
+		name, ok := cleanName(string(raw))
+		mod := msDosTime(binary.LittleEndian.Uint16(h[12:]), binary.LittleEndian.Uint16(h[10:]))
+		if dataOff+csize > size {
+			problems = append(problems, fmt.Sprintf("zip: member %s: %d bytes stored, the file ends after %d of them: read as far as it goes", name, csize, size-dataOff))
+			csize = size - dataOff
+		}
+		switch {
+		case !ok:
+			skipped["names outside the archive"]++
+		case strings.HasSuffix(string(raw), "/"):
+			a.dir(name, mod)
+		case flags&1 != 0:
+			skipped["encrypted members"]++
+		case method == zip.Store:
+			a.file(&member{name: name, off: dataOff, stored: csize, size: csize, mod: mod})
+		case method == zip.Deflate:
+			limit := min(maxSize, max(csize, 1)*ratio)
+			m := &member{name: name, off: dataOff, stored: csize, size: min(usize, limit), mod: mod}
+			if usize > limit {
+				problems = append(problems, fmt.Sprintf("zip: member %s: %d bytes from %d compressed: read up to %d (%d times; a zip bomb, or damage)", name, usize, csize, limit, ratio))
+			}
+			m.how = fmt.Sprintf("deflate, %d bytes", m.size)
+			want := crc
+			mname, msize, off, stored := name, m.size, dataOff, csize
+			m.open = func() (dataFile, error) {
+				rc := flate.NewReader(io.NewSectionReader(r, off, stored))
+				if descriptor {
+					return a.inflate(rc, mname, msize, nil) // its CRC is after the data
+				}
+				return a.inflate(rc, mname, msize, &want)
+			}
+			a.file(m)
+		default:
+			skipped[fmt.Sprintf("members compressed with method %d", method)]++
+		}
+		pos = dataOff + csize
+		if descriptor {
+			pos += descriptorLen(r, pos)
+		}
+	}
+	for what, k := range skipped {
+		problems = append(problems, fmt.Sprintf("zip: %d %s left out", k, what))
+	}
+	return a, problems
+}
+
+// deflatedLength inflates the deflate stream at off to its end (or limit
+// bytes), and returns its compressed and inflated lengths: the compressed
+// one to the end of the file when the stream does not end there.
+func deflatedLength(r io.ReaderAt, off, size, limit int64) (int64, int64) {
+	br := &countingByteReader{r: r, pos: off, end: size}
+	n, _ := io.Copy(io.Discard, io.LimitReader(flate.NewReader(br), limit))
+	return br.pos - off, n
+}
+
+// storedLength finds the end of stored data whose length is in the data
+// descriptor after it: the first descriptor signature whose compressed
+// size is its distance from off.
+func storedLength(r io.ReaderAt, off, size int64) (int64, bool) {
+	buf := make([]byte, 64<<10)
+	for pos := off; pos < size; pos += int64(len(buf)) - 15 {
+		n, _ := r.ReadAt(buf, pos)
+		if n < 16 {
+			return 0, false
+		}
+		for i := 0; i+16 <= n; {
+			j := bytes.Index(buf[i:n], []byte("PK\x07\x08"))
+			if j < 0 || i+j+16 > n {
+				break
+			}
+			q := pos + int64(i+j)
+			if int64(binary.LittleEndian.Uint32(buf[i+j+8:])) == q-off {
+				return q - off, true
+			}
+			i += j + 1
+		}
+	}
+	return 0, false
+}
+
+// descriptorLen is the length of the data descriptor at pos: 12 bytes, 16
+// with its signature.
+func descriptorLen(r io.ReaderAt, pos int64) int64 {
+	var sig [4]byte
+	if k, _ := r.ReadAt(sig[:], pos); k == 4 && string(sig[:]) == "PK\x07\x08" {
+		return 16
+	}
+	return 12
+}
+
+// countingByteReader reads r from pos a byte at a time (through a small
+// buffer) and knows how many bytes were taken: flate reads exactly the
+// stream through an io.ByteReader.
+type countingByteReader struct {
+	r        io.ReaderAt
+	pos, end int64
+	buf      [4096]byte
+	bufOff   int64
+	bufLen   int
+}
+
+func (c *countingByteReader) ReadByte() (byte, error) {
+	if c.pos >= c.end {
+		return 0, io.EOF
+	}
+	if c.pos < c.bufOff || c.pos >= c.bufOff+int64(c.bufLen) {
+		n, _ := c.r.ReadAt(c.buf[:min(int64(len(c.buf)), c.end-c.pos)], c.pos)
+		if n == 0 {
+			return 0, io.ErrUnexpectedEOF
+		}
+		c.bufOff, c.bufLen = c.pos, n
+	}
+	b := c.buf[c.pos-c.bufOff]
+	c.pos++
+	return b, nil
+}
+
+func (c *countingByteReader) Read(p []byte) (int, error) {
+	for i := range p {
+		b, err := c.ReadByte()
+		if err != nil {
+			return i, err
+		}
+		p[i] = b
+	}
+	return len(p), nil
+}
+
+// msDosTime reads an MS-DOS date and time (local time, as zip keeps them;
+// read as UTC).
+func msDosTime(date, tm uint16) time.Time {
+	return time.Date(int(date>>9)+1980, time.Month(date>>5&0xf), int(date&0x1f), int(tm>>11), int(tm>>5&0x3f), int(tm&0x1f)*2, 0, time.UTC)
 }

@@ -123,8 +123,18 @@ func TestZipDamage(t *testing.T) {
 		}
 	})
 	t.Run("directory", func(t *testing.T) {
-		_, _, err := formats.Open(write(t, "dir.zip", good[:len(good)-30]))
-		if err == nil || !strings.Contains(err.Error(), "central directory") {
+		// the end record cut off: found by the local header instead
+		src, _, err := formats.Open(write(t, "dir.zip", good[:len(good)-30]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		msgs, problems := drain(t, src)
+		if len(msgs) != 1 || len(problems) != 1 || !strings.Contains(problems[0], "central directory does not read") {
+			t.Fatalf("%d messages, problems %q", len(msgs), problems)
+		}
+		// nothing that looks like a member: refused, saying why
+		if _, _, err := formats.Open(write(t, "none.zip", append([]byte("PK\x03\x04"), make([]byte, 10)...))); err == nil || !strings.Contains(err.Error(), "no member was found") {
 			t.Fatalf("error %v", err)
 		}
 	})
@@ -184,4 +194,39 @@ func FuzzZip(f *testing.F) {
 			t.Fatal("more than 100000 results from a 256 KiB archive")
 		}
 	})
+}
+
+// TestZipCut: a zip cut short (a download that stopped) has no central
+// directory: its members are found by their local headers (deflated and
+// stored, sizes in data descriptors), the one the cut reaches read as far
+// as it goes, and the loss said.
+func TestZipCut(t *testing.T) {
+	entries, archive := takeout(t)
+	for _, c := range []struct {
+		name     string
+		data     []byte
+		subjects []string
+	}{
+		{"no central directory", archive[:bytes.Index(archive, []byte("PK\x01\x02"))], []string{"stored note", "takeout one", "takeout two"}},
+		// cut inside the stored .eml: the mbox before it whole, the .eml's
+		// first part (headers and part of its body)
+		{"cut in a member", archive[:bytes.Index(archive, entries[3].data)+60], []string{"stored note", "takeout one", "takeout two"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src, _, err := formats.Open(write(t, "cut.zip", c.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			msgs, problems := drain(t, src)
+			var subjects []string
+			for _, g := range msgs {
+				subjects = append(subjects, g.subject)
+			}
+			slices.Sort(subjects)
+			if !slices.Equal(subjects, c.subjects) || len(problems) == 0 || !strings.Contains(problems[0], "found by their local headers") {
+				t.Fatalf("subjects %q, problems %q", subjects, problems)
+			}
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
@@ -434,5 +435,57 @@ func TestFolderName(t *testing.T) {
 		if strings.Join(got, "/") != strings.Join(want, "/") || len(got) != len(want) {
 			t.Errorf("FolderName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// shortReader gives only the first n bytes of b, whatever size it was
+// said to have (a file cut while it was read, an archive member whose
+// declared size was wrong).
+type shortReader struct {
+	b []byte
+	n int
+}
+
+func (r shortReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(r.n) {
+		return 0, io.EOF
+	}
+	k := copy(p, r.b[off:r.n])
+	if k < len(p) {
+		return k, io.EOF
+	}
+	return k, nil
+}
+
+// TestShortReader: data that ends before the size given ends the scan
+// there (it spun in place before): the messages before the end are read.
+func TestShortReader(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 6 {
+		fmt.Fprintf(&b, "From a@example.org Mon Jan  1 00:00:00 2024\nFrom: a@example.org\nSubject: m%d\n\nbody %d\n\n", i, i)
+	}
+	data := b.Bytes()
+	done := make(chan int)
+	go func() {
+		rd := NewReader(shortReader{b: data, n: len(data) / 2}, int64(len(data))*3)
+		n := 0
+		for {
+			m, err := rd.Next()
+			if m != nil {
+				n++
+			}
+			if err == io.EOF {
+				break
+			}
+		}
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		if n < 2 || n > 4 {
+			t.Errorf("%d messages from the first half of 6", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scan does not end")
 	}
 }
