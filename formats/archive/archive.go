@@ -94,7 +94,18 @@ func (a *archive) problem(format string, args ...any) {
 	}
 }
 
-// walk lists are done: sorts the directories and walks the archive.
+// leftOut says what a listing left out, by kind, in a fixed order.
+func leftOut(format string, skipped map[string]int) []string {
+	var out []string
+	for what, k := range skipped {
+		out = append(out, fmt.Sprintf("%s: %d %s left out", format, k, what))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// walk walks the archive once its listing is done (problems: the
+// listing's, in order).
 func (a *archive) walk(p *formats.Probe, problems []string) (formats.Source, error) {
 	if len(a.members) <= 1 {
 		if len(problems) > 0 {
@@ -113,7 +124,6 @@ func (a *archive) walk(p *formats.Probe, problems []string) (formats.Source, err
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(problems)
 	return &source{Source: w, a: a, problems: problems, top: archiveName(p.Path)}, nil
 }
 

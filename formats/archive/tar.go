@@ -115,8 +115,6 @@ func listTar(r io.ReaderAt, size int64) (*archive, []string) {
 			skipped["symbolic links, devices and other special members"]++
 		}
 	}
-	for what, k := range skipped {
-		problems = append(problems, fmt.Sprintf("tar: %d %s left out", k, what))
-	}
+	problems = append(problems, leftOut("tar", skipped)...)
 	return a, problems
 }

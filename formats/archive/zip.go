@@ -107,9 +107,7 @@ func OpenZip(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 		}
 		a.file(m)
 	}
-	for what, k := range skipped {
-		problems = append(problems, fmt.Sprintf("zip: %d %s left out", k, what))
-	}
+	problems = append(problems, leftOut("zip", skipped)...)
 	return a.walk(p, problems)
 }
 
@@ -300,9 +298,7 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			pos += descriptorLen(r, pos)
 		}
 	}
-	for what, k := range skipped {
-		problems = append(problems, fmt.Sprintf("zip: %d %s left out", k, what))
-	}
+	problems = append(problems, leftOut("zip", skipped)...)
 	return a, problems
 }
 
