@@ -210,7 +210,10 @@ func (s *source) Next() (*formats.Message, error) {
 	data := buf.Bytes()
 	m.Size = int64(len(data))
 	m.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-	if len(m.Warnings) > 0 {
+	if len(warnings) > 0 {
+		// something of the email itself is missing (an attachment's
+		// file, a field that did not parse); the conversion's own notes
+		// are not damage
 		m.State = formats.Partial
 	}
 	if e.fields["OPFMessageGetIsRead"] != "" {
