@@ -81,15 +81,6 @@ func backup(t *testing.T) ([]entry, []byte) {
 	return entries, tarOf(t, entries)
 }
 
-func write(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 type got struct {
 	subject string
 	m       *formats.Message
@@ -124,7 +115,7 @@ func TestBackup(t *testing.T) {
 		{"backup.tgz", "gzip", gz(archive)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			path := write(t, c.name, c.data)
+			path := srctest.File(t, c.name, c.data)
 			src, format, err := formats.Open(path)
 			if err != nil {
 				t.Fatal(err)
@@ -206,7 +197,7 @@ func TestDamaged(t *testing.T) {
 		{"header overwritten", append(append(bytes.Clone(archive[:third]), bytes.Repeat([]byte("x"), 512)...), archive[third+512:]...), 2, "does not read"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src, _, err := formats.Open(write(t, "d.tar", c.data))
+			src, _, err := formats.Open(srctest.File(t, "d.tar", c.data))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +221,7 @@ func TestNames(t *testing.T) {
 		{name: "rel/also.eml", data: msg("also again"), typ: tar.TypeReg}, // the same name: both read
 		{name: "bad\xe9name.eml", data: msg("latin"), typ: tar.TypeReg},   // a Latin-1 name: kept
 	})
-	src, _, err := formats.Open(write(t, "n.tar", archive))
+	src, _, err := formats.Open(srctest.File(t, "n.tar", archive))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func takeout(t *testing.T) ([]zipEntry, []byte) {
 // format are counted once.
 func TestZip(t *testing.T) {
 	entries, archive := takeout(t)
-	path := write(t, "takeout-2024.zip", archive)
+	path := srctest.File(t, "takeout-2024.zip", archive)
 	src, format, err := formats.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestZipDamage(t *testing.T) {
 		bad[14] ^= 0xff // the local header's CRC-32; the central one still says otherwise
 		cd := bytes.LastIndex(bad, []byte("PK\x01\x02"))
 		bad[cd+16] ^= 0xff // and the central directory's, which the reader checks
-		src, _, err := formats.Open(write(t, "crc.zip", bad))
+		src, _, err := formats.Open(srctest.File(t, "crc.zip", bad))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestZipDamage(t *testing.T) {
 	})
 	t.Run("directory", func(t *testing.T) {
 		// the end record cut off: found by the local header instead
-		src, _, err := formats.Open(write(t, "dir.zip", good[:len(good)-30]))
+		src, _, err := formats.Open(srctest.File(t, "dir.zip", good[:len(good)-30]))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func TestZipDamage(t *testing.T) {
 			t.Fatalf("%d messages, problems %q", len(msgs), problems)
 		}
 		// nothing that looks like a member: refused, saying why
-		if _, _, err := formats.Open(write(t, "none.zip", append([]byte("PK\x03\x04"), make([]byte, 10)...))); err == nil || !strings.Contains(err.Error(), "no member was found") {
+		if _, _, err := formats.Open(srctest.File(t, "none.zip", append([]byte("PK\x03\x04"), make([]byte, 10)...))); err == nil || !strings.Contains(err.Error(), "no member was found") {
 			t.Fatalf("error %v", err)
 		}
 	})
@@ -142,7 +142,7 @@ func TestZipDamage(t *testing.T) {
 		ratio = 16
 		defer func() { ratio = MaxRatio }()
 		body := bytes.Repeat([]byte("all work and no play makes jack a dull boy\n"), 200000)
-		path := write(t, "bomb.zip", zipOf(t, []zipEntry{{name: "big.eml", data: append(msg("bomb"), body...), method: zip.Deflate}}))
+		path := srctest.File(t, "bomb.zip", zipOf(t, []zipEntry{{name: "big.eml", data: append(msg("bomb"), body...), method: zip.Deflate}}))
 		var problems []string
 		var n int64
 		alloc := bounds.Allocated(func() {
@@ -213,7 +213,7 @@ func TestZipCut(t *testing.T) {
 		{"cut in a member", archive[:bytes.Index(archive, entries[3].data)+60], []string{"stored note", "takeout one", "takeout two"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src, _, err := formats.Open(write(t, "cut.zip", c.data))
+			src, _, err := formats.Open(srctest.File(t, "cut.zip", c.data))
 			if err != nil {
 				t.Fatal(err)
 			}

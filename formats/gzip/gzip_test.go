@@ -38,16 +38,6 @@ func gz(data []byte) []byte {
 	return b.Bytes()
 }
 
-// write puts data in a file of the test's temporary folder.
-func write(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // drain reads every message (its bytes and chain) and problem of a source.
 func drain(t *testing.T, src formats.Source) (msgs [][]byte, chains []formats.Chain, problems []string) {
 	t.Helper()
@@ -61,7 +51,7 @@ func drain(t *testing.T, src formats.Source) (msgs [][]byte, chains []formats.Ch
 // plain opens data as the formats read it uncompressed.
 func plain(t *testing.T, name string, data []byte) ([][]byte, []formats.Chain) {
 	t.Helper()
-	src, _, err := formats.Open(write(t, name, data))
+	src, _, err := formats.Open(srctest.File(t, name, data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +65,7 @@ func plain(t *testing.T, name string, data []byte) ([][]byte, []formats.Chain) {
 func TestMbox(t *testing.T) {
 	data := mboxOf(5)
 	packed := gz(data)
-	path := write(t, "list.mbox.gz", packed)
+	path := srctest.File(t, "list.mbox.gz", packed)
 	src, format, err := formats.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +96,7 @@ func TestMembers(t *testing.T) {
 	data := mboxOf(6)
 	cut := bytes.Index(data, []byte("From sender@example.org Mon Jan  1 00:00:03"))
 	packed := append(gz(data[:cut]), gz(data[cut:])...)
-	src, _, err := formats.Open(write(t, "a.mbox.gz", packed))
+	src, _, err := formats.Open(srctest.File(t, "a.mbox.gz", packed))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +124,7 @@ func TestDamaged(t *testing.T) {
 		{"trailing junk", append(bytes.Clone(packed), "not gzip at all"...), "after the last whole member", 40},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src, _, err := formats.Open(write(t, "d.mbox.gz", c.in))
+			src, _, err := formats.Open(srctest.File(t, "d.mbox.gz", c.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +152,7 @@ func TestBomb(t *testing.T) {
 		w.Write(line)
 	}
 	w.Close()
-	path := write(t, "bomb.mbox.gz", b.Bytes())
+	path := srctest.File(t, "bomb.mbox.gz", b.Bytes())
 	var sizes []int64
 	var problems []string
 	alloc := bounds.Allocated(func() {
@@ -211,7 +201,7 @@ func TestRefused(t *testing.T) {
 		{"nested", ErrNested.Error(), gz(gz(mboxOf(2)))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, err := formats.Open(write(t, "x.gz", c.in))
+			_, _, err := formats.Open(srctest.File(t, "x.gz", c.in))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want one saying %q", err, c.want)
 			}
@@ -225,7 +215,7 @@ func TestTempInDir(t *testing.T) {
 	dir := t.TempDir()
 	formats.TempDir = dir
 	defer func() { formats.TempDir = "" }()
-	src, _, err := formats.Open(write(t, "a.mbox.gz", gz(mboxOf(3))))
+	src, _, err := formats.Open(srctest.File(t, "a.mbox.gz", gz(mboxOf(3))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +303,7 @@ func TestTarCarved(t *testing.T) {
 		tw.Write(files[name])
 	}
 	tw.Close()
-	src, _, err := formats.Open(write(t, "export.tgz", gz(tb.Bytes())))
+	src, _, err := formats.Open(srctest.File(t, "export.tgz", gz(tb.Bytes())))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,15 +128,6 @@ func read(t *testing.T, path string) ([]result, []string) {
 	return out, problems
 }
 
-func write(t *testing.T, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestArchive: an .olm's messages come out with their fields, folders
 // (without Local/com.microsoft.__Messages), attachments from their files
 // (a missing one noted), bodies as HTML or text as they are.
@@ -152,7 +143,7 @@ func TestArchive(t *testing.T) {
 		"Local/com.microsoft.__Messages/Inbox/Sub/message_00000.xml": emails(emailXML("nested", "x", []string{"bob@example.org"}, nil, nil)),
 		att: []byte("%PDF-1.4 not really"),
 	}
-	path := write(t, "Mac Archive.olm", olmOf(t, files))
+	path := srctest.File(t, "Mac Archive.olm", olmOf(t, files))
 	got, problems := read(t, path)
 	if len(got) != 3 || len(problems) != 1 || !strings.Contains(problems[0], "1 members hold no mail format (Categories.xml)") {
 		t.Fatalf("%d messages, problems %q", len(got), problems)
@@ -208,7 +199,7 @@ func TestExtracted(t *testing.T) {
 func TestDamaged(t *testing.T) {
 	data := emails(emailXML("first", "a", []string{"b@example.org"}, nil, nil), emailXML("second", "b", []string{"b@example.org"}, nil, nil))
 	cut := bytes.Index(data, []byte("second")) + 3
-	got, problems := read(t, write(t, "message_00000.xml", data[:cut]))
+	got, problems := read(t, srctest.File(t, "message_00000.xml", data[:cut]))
 	if len(got) != 1 || got[0].subject != "first" || len(problems) != 1 || !strings.Contains(problems[0], "damaged after 1 emails") {
 		t.Fatalf("%d messages, problems %q", len(got), problems)
 	}

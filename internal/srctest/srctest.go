@@ -6,6 +6,8 @@ package srctest
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/mailsalvage/mailsalvage/formats"
@@ -69,4 +71,15 @@ func Exhaust(src formats.Source, max int) bool {
 		}
 	}
 	return false
+}
+
+// File writes data to a file called name in the test's temporary folder
+// and returns its path, for opening through formats.Open.
+func File(t testing.TB, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
