@@ -63,28 +63,58 @@ func (c *counter) Read(b []byte) (int, error) {
 // listTar reads the headers of a tar archive.
 func listTar(r io.ReaderAt, size int64) (*archive, []string) {
 	a := newArchive("tar", r)
-	// a Reader only: archive/tar then reads through each member's data
-	// rather than seeking over it, and the count is the data's offset
-	c := &counter{r: bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 256<<10)}
-	tr := tar.NewReader(struct{ io.Reader }{c})
 	var problems []string
 	skipped := map[string]int{}
-	for n := 0; ; n++ {
-		if n >= maxMembers {
-			problems = append(problems, fmt.Sprintf("tar: more than %d members: the rest is not listed", maxMembers))
+	n := 0
+	for base := int64(0); base < size; {
+		end, err := listFrom(a, r, base, size, &n, skipped)
+		if err == nil {
+			// the end-of-archive marker (zero blocks): is there more?
+			// (a hole of zeros in the middle, or archives joined)
+			next := nextHeader(r, max(end, base+1), size)
+			if next < 0 || n >= maxMembers {
+				break
+			}
+			problems = append(problems, fmt.Sprintf("tar: an end-of-archive marker (blocks of zeros) near offset 0x%x, with members after it (a hole of zeros, or archives joined): the listing resumes at 0x%x", end, next))
+			base = next
+			continue
+		}
+		// a header that does not read (overwritten, a hole of zeros in
+		// the middle): the listing resumes at the next sound header
+		next := nextHeader(r, max(end, base+1), size) // always past base: no loop
+		if next < 0 {
+			problems = append(problems, fmt.Sprintf("tar: the header after %d members, near offset 0x%x, does not read (%v), and no sound header follows: the rest of the archive is not listed", n, end, err))
 			break
 		}
+		problems = append(problems, fmt.Sprintf("tar: the header after %d members, near offset 0x%x, does not read (%v): the listing resumes at the next sound header, at 0x%x", n, end, err, next))
+		base = next
+	}
+	if n >= maxMembers {
+		problems = append(problems, fmt.Sprintf("tar: more than %d members: the rest is not listed", maxMembers))
+	}
+	problems = append(problems, leftOut("tar", skipped)...)
+	return a, problems
+}
+
+// listFrom lists the members of the tar stream at base, counting them in
+// *n, up to its end (nil) or a header that does not read: the error, and
+// how far the reading had gone.
+func listFrom(a *archive, r io.ReaderAt, base, size int64, n *int, skipped map[string]int) (int64, error) {
+	// a Reader only: archive/tar then reads through each member's data
+	// rather than seeking over it, and the count is the data's offset
+	c := &counter{r: bufio.NewReaderSize(io.NewSectionReader(r, base, size-base), 256<<10)}
+	tr := tar.NewReader(struct{ io.Reader }{c})
+	for ; *n < maxMembers; *n++ {
 		h, err := tr.Next()
 		if err == io.EOF {
-			break
+			return base + c.n, nil
 		}
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("tar: the header after %d members, near offset 0x%x, does not read (%v): the rest of the archive is not listed", n, c.n, err))
-			break
+			return base + c.n, err
 		}
 		// archive/tar reads headers in whole blocks and nothing of the
 		// data before it is asked: the data starts where it has read to
-		off := c.n
+		off := base + c.n
 		name, ok := cleanName(h.Name)
 		if !ok {
 			skipped["names outside the archive"]++
@@ -95,7 +125,7 @@ func listTar(r io.ReaderAt, size int64) (*archive, []string) {
 			a.dir(name, h.ModTime)
 		case tar.TypeReg, '\x00': // '0', and old tars' NUL
 			if off+h.Size > size {
-				problems = append(problems, fmt.Sprintf("tar: member %s: %d bytes declared, the archive ends after %d of them", name, h.Size, max(0, size-off)))
+				a.problem("tar: member %s: %d bytes declared, the archive ends after %d of them", name, h.Size, max(0, size-off))
 				h.Size = max(0, size-off)
 			}
 			a.file(&member{name: name, off: off, stored: h.Size, size: h.Size, mod: h.ModTime})
@@ -115,6 +145,23 @@ func listTar(r io.ReaderAt, size int64) (*archive, []string) {
 			skipped["symbolic links, devices and other special members"]++
 		}
 	}
-	problems = append(problems, leftOut("tar", skipped)...)
-	return a, problems
+	return base + c.n, nil
+}
+
+// nextHeader returns the offset of the first block at or after from (on
+// the archive's 512-byte grid) that is a sound ustar header, or -1.
+func nextHeader(r io.ReaderAt, from, size int64) int64 {
+	buf := make([]byte, 512<<7)
+	for pos := (from + 511) / 512 * 512; pos+512 <= size; pos += int64(len(buf)) {
+		k, _ := r.ReadAt(buf, pos)
+		for i := 0; i+512 <= k; i += 512 {
+			if b := buf[i : i+512]; string(b[257:262]) == "ustar" && checksumOK(b) {
+				return pos + int64(i)
+			}
+		}
+		if k < len(buf) {
+			break
+		}
+	}
+	return -1
 }

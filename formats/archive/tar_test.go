@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -187,6 +188,7 @@ func TestDamaged(t *testing.T) {
 	}
 	archive := tarOf(t, entries)
 	third := bytes.Index(archive, []byte("mail/three.eml"))
+	second := bytes.Index(archive, []byte("mail/two.eml"))
 	for _, c := range []struct {
 		name     string
 		data     []byte
@@ -194,7 +196,11 @@ func TestDamaged(t *testing.T) {
 		problem  string
 	}{
 		{"cut in a member", archive[:third-512+100], 2, "does not read"},
-		{"header overwritten", append(append(bytes.Clone(archive[:third]), bytes.Repeat([]byte("x"), 512)...), archive[third+512:]...), 2, "does not read"},
+		// the second and third members zeroed (a hole of bad sectors):
+		// the listing resumes at the fourth
+		{"hole of zeros", append(append(bytes.Clone(archive[:second]), make([]byte, third+1024-second)...), archive[third+1024:]...), 2, "end-of-archive marker"},
+		// the third header overwritten: the listing resumes at the fourth
+		{"header overwritten", append(append(bytes.Clone(archive[:third]), bytes.Repeat([]byte("x"), 512)...), archive[third+512:]...), 3, "resumes at the next sound header"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src, _, err := formats.Open(srctest.File(t, "d.tar", c.data))
@@ -203,7 +209,7 @@ func TestDamaged(t *testing.T) {
 			}
 			defer src.Close()
 			msgs, problems := drain(t, src)
-			if len(msgs) < c.subjects || len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), c.problem) {
+			if len(msgs) != c.subjects || len(problems) == 0 || !strings.Contains(strings.Join(problems, "\n"), c.problem) {
 				t.Fatalf("%d messages (want %d), problems %q", len(msgs), c.subjects, problems)
 			}
 		})
@@ -239,8 +245,8 @@ func TestNames(t *testing.T) {
 }
 
 // TestCorpus: the corpus's Cyrus spool tarballs give one intact message
-// per numbered message file, and the Zimbra export its two .eml files,
-// in their folder.
+// per numbered message file (hard links too), and the Zimbra export one
+// per .eml member, those after its end-of-archive marker included.
 func TestCorpus(t *testing.T) {
 	n := 0
 	for _, p := range corpus.Files(t, "misc") {
@@ -253,18 +259,21 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := tar.NewReader(zr)
+		data, _ := io.ReadAll(zr)
+		f.Close()
+		// every sound ustar header block, including those after an
+		// end-of-archive marker (which archive/tar stops at)
 		want := 0
-		for {
-			h, err := tr.Next()
-			if err != nil {
-				break
+		for off := 0; off+512 <= len(data); off += 512 {
+			b := data[off : off+512]
+			if string(b[257:262]) != "ustar" || !checksumOK(b) || (b[156] != '0' && b[156] != 0 && b[156] != '1') {
+				continue
 			}
-			if b := filepath.Base(h.Name); regexp.MustCompile(`^\d+\.$`).MatchString(b) || strings.HasSuffix(b, ".eml") {
+			name := string(bytes.TrimRight(b[:100], "\x00"))
+			if base := filepath.Base(name); regexp.MustCompile(`^\d+\.$`).MatchString(base) || strings.HasSuffix(base, ".eml") {
 				want++
 			}
 		}
-		f.Close()
 		src, _, err := formats.Open(p)
 		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(p), err)
