@@ -145,3 +145,28 @@ func joinPath(root, rel string) string {
 	}
 	return filepath.Join(root, filepath.FromSlash(rel))
 }
+
+// ReadableSize returns how many of the size bytes behind r can be read:
+// size, or fewer when r ends early (a read error, a file cut while it was
+// read, an archive member whose declared size lies). It reads one byte
+// at a time, at most about log2(size) of them.
+func ReadableSize(r io.ReaderAt, size int64) int64 {
+	var b [1]byte
+	readable := func(n int64) bool { // can byte n-1 be read?
+		k, _ := r.ReadAt(b[:], n-1)
+		return k == 1
+	}
+	if size <= 0 || readable(size) {
+		return max(size, 0)
+	}
+	lo, hi := int64(0), size // readable(lo) holds (or lo is 0), readable(hi) does not
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if readable(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}

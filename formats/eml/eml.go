@@ -49,6 +49,11 @@ func MatchEML(p *formats.Probe) int {
 // file without the trailing binary bytes Trim finds, byte for byte, with the
 // state and warnings described in the package documentation. p may be nil.
 func OpenEML(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
+	var short string
+	if n := formats.ReadableSize(r, size); n < size {
+		short = fmt.Sprintf("the data ends after %d of the %d bytes it was said to hold (a read error, or a file or archive member cut short): read as far as it goes", n, size)
+		size = n
+	}
 	keep, warnings, err := Trim(r, size)
 	if err != nil {
 		return nil, err
@@ -63,6 +68,10 @@ func OpenEML(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 		Chain:    formats.Chain{formats.Span("eml", 0, keep, "")},
 		Method:   "eml",
 		Warnings: warnings,
+	}
+	if short != "" {
+		m.Warnings = append(m.Warnings, short)
+		m.State = formats.Partial
 	}
 	start := int64(0)
 	if keep >= int64(len(bom)) {
