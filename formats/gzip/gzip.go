@@ -10,8 +10,9 @@
 // A damaged stream is decompressed as far as it goes: a bad CRC, a
 // stream cut short or bytes after the last member are reported, and the
 // messages of the data that came out are read (the last may be partial).
-// Data of no mail format (a .tgz's tar stream, say) is carved, as recover
-// carves a file no format claims. The decompressed size is bounded by MaxRatio times the compressed size
+// Data of no format (a compressed disk image, say; tar archives have
+// their reader, formats/archive) is carved, as recover carves a file no
+// format claims. The decompressed size is bounded by MaxRatio times the compressed size
 // (a decompression bomb is cut there, and said so). A gzip file inside a
 // gzip file is not unpacked again.
 //
@@ -65,9 +66,10 @@ var (
 	ErrEmpty  = errors.New("no data could be decompressed")
 )
 
-// OpenFile decompresses the size bytes behind r and opens what they hold.
-// It fails when nothing could be decompressed, when the data is no mail
-// format, or when the temporary file cannot be written.
+// OpenFile decompresses the size bytes behind r and opens what they hold
+// (carving data of no format). It fails when nothing could be
+// decompressed, when the data is gzip again, or when the temporary file
+// cannot be written.
 func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
 	tmp, err := os.CreateTemp(formats.TempDir, "gunzip-*")
 	if err != nil {
@@ -99,8 +101,8 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		s.Close()
 		return nil, ErrNested
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown):
-		// no mail format: carved, as recover carves an unknown file (a
-		// .tgz's tar stream holds its message files whole)
+		// no format: carved, as recover carves an unknown file (a
+		// compressed disk image, say)
 		src, format = carve.New(tmp, n, carve.Options{}), "data of no mail format, carved"
 	case errors.As(err, &oe):
 		s.Close()
