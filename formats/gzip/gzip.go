@@ -10,11 +10,11 @@
 // A damaged stream is decompressed as far as it goes: a bad CRC, a
 // stream cut short or bytes after the last member are reported, and the
 // messages of the data that came out are read (the last may be partial).
-// Data of no format (a compressed disk image, say; tar archives have
-// their reader, formats/archive) is carved, as recover carves a file no
-// format claims. The decompressed size is bounded by MaxRatio times the compressed size
-// (a decompression bomb is cut there, and said so). A gzip file inside a
-// gzip file is not unpacked again.
+// Data of no mail format is refused, saying what it looks like (tar
+// archives have their reader, formats/archive; a format package does not
+// reach for the carver). The decompressed size is bounded by MaxRatio
+// times the compressed size (a decompression bomb is cut there, and said
+// so). A gzip file inside a gzip file is not unpacked again.
 //
 // compress/gzip serves as it is: it reads concatenated members, checks
 // each member's CRC-32 and size, and gives every byte it decompressed
@@ -33,7 +33,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailsalvage/mailsalvage/carve"
 	"github.com/mailsalvage/mailsalvage/formats"
 )
 
@@ -66,10 +65,9 @@ var (
 	ErrEmpty  = errors.New("no data could be decompressed")
 )
 
-// OpenFile decompresses the size bytes behind r and opens what they hold
-// (carving data of no format). It fails when nothing could be
-// decompressed, when the data is gzip again, or when the temporary file
-// cannot be written.
+// OpenFile decompresses the size bytes behind r and opens what they hold.
+// It fails when nothing could be decompressed, when the data is gzip again
+// or of no mail format, or when the temporary file cannot be written.
 func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
 	tmp, err := os.CreateTemp(formats.TempDir, "gunzip-*")
 	if err != nil {
@@ -101,9 +99,10 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		s.Close()
 		return nil, ErrNested
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown):
-		// no format: carved, as recover carves an unknown file (a
-		// compressed disk image, say)
-		src, format = carve.New(tmp, n, carve.Options{}), "data of no mail format, carved"
+		// said as a failure of this file, not as ErrUnknown: recover
+		// would carve the compressed bytes, which hold nothing to find
+		s.Close()
+		return nil, fmt.Errorf("gzip: the %d bytes decompressed are not a recognized mail format (%s)", n, oe.Detail)
 	case errors.As(err, &oe):
 		s.Close()
 		return nil, fmt.Errorf("gzip: the %d bytes decompressed: %w", n, oe.Err)
