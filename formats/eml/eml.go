@@ -2,6 +2,7 @@ package eml
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -49,11 +50,10 @@ func MatchEML(p *formats.Probe) int {
 // file without the trailing binary bytes Trim finds, byte for byte, with the
 // state and warnings described in the package documentation. p may be nil.
 func OpenEML(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
-	var short string
-	if n := formats.ReadableSize(r, size); n < size {
-		short = fmt.Sprintf("the data ends after %d of the %d bytes it was said to hold (a read error, or a file or archive member cut short): read as far as it goes", n, size)
-		size = n
-	}
+	return orShort(r, size, func(size int64) (formats.Source, error) { return openEML(r, size) })
+}
+
+func openEML(r io.ReaderAt, size int64) (formats.Source, error) {
 	keep, warnings, err := Trim(r, size)
 	if err != nil {
 		return nil, err
@@ -68,10 +68,6 @@ func OpenEML(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 		Chain:    formats.Chain{formats.Span("eml", 0, keep, "")},
 		Method:   "eml",
 		Warnings: warnings,
-	}
-	if short != "" {
-		m.Warnings = append(m.Warnings, short)
-		m.State = formats.Partial
 	}
 	start := int64(0)
 	if keep >= int64(len(bom)) {
@@ -120,4 +116,42 @@ func applePlistTail(r io.ReaderAt, start, end int64) (int64, error) {
 		i = j
 	}
 	return from + int64(i), nil
+}
+
+// orShort runs open on the size bytes behind r. If that fails because the
+// data ends before size (a read error, a file cut while it was read, an
+// archive member whose declared size lies), it runs open again on the
+// bytes there are, and the message is partial, saying so. Finding where
+// the data ends costs reads only then.
+func orShort(r io.ReaderAt, size int64, open func(size int64) (formats.Source, error)) (formats.Source, error) {
+	src, err := open(size)
+	if err == nil || !errors.Is(err, io.ErrUnexpectedEOF) {
+		return src, err
+	}
+	n := formats.ReadableSize(r, size)
+	if n >= size {
+		return nil, err
+	}
+	src, err2 := open(n)
+	if err2 != nil {
+		return nil, err
+	}
+	return &shortSource{Source: src, note: fmt.Sprintf("the data ends after %d of the %d bytes it was said to hold (a read error, or a file or archive member cut short): read as far as it goes", n, size)}, nil
+}
+
+// shortSource notes on its message that the data ended early.
+type shortSource struct {
+	formats.Source
+	note string
+}
+
+func (s *shortSource) Next() (*formats.Message, error) {
+	m, err := s.Source.Next()
+	if m != nil {
+		m.Warnings = append(m.Warnings, s.note)
+		if m.State == formats.Intact {
+			m.State = formats.Partial
+		}
+	}
+	return m, err
 }

@@ -198,11 +198,10 @@ func findPlist(r io.ReaderAt, from, to, hint int64) (int64, error) {
 // folder (p.Path is used to find them), the message is rebuilt with them.
 // p may be nil.
 func OpenEMLX(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
-	var short string
-	if n := formats.ReadableSize(r, size); n < size {
-		short = fmt.Sprintf("the data ends after %d of the %d bytes it was said to hold (a read error, or a file or archive member cut short): read as far as it goes", n, size)
-		size = n
-	}
+	return orShort(r, size, func(size int64) (formats.Source, error) { return openEMLX(r, size, p) })
+}
+
+func openEMLX(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
 	l, err := ReadLayout(r, size)
 	if err != nil {
 		return nil, err
@@ -218,10 +217,7 @@ func OpenEMLX(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		Method:   "emlx",
 		Warnings: l.Warnings,
 	}
-	partial := l.Truncated || short != ""
-	if short != "" {
-		m.Warnings = append(m.Warnings, short)
-	}
+	partial := l.Truncated
 	m.SetAttr("emlx_byte_count", strconv.FormatInt(l.Declared, 10))
 
 	res, err := checkMessage(r, l.Offset, l.Offset+l.Length)
