@@ -10,23 +10,6 @@ import (
 	"github.com/mailsalvage/mailsalvage/internal/srctest"
 )
 
-// cut gives only the first n bytes of b, whatever size it is opened with.
-type cut struct {
-	b []byte
-	n int
-}
-
-func (c cut) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(c.n) {
-		return 0, io.EOF
-	}
-	k := copy(p, c.b[off:c.n])
-	if k < len(p) {
-		return k, io.EOF
-	}
-	return k, nil
-}
-
 // TestShortData: an .eml or .emlx whose data ends before the size it was
 // opened with (a read error, an archive member whose size lies) gives
 // what is there, partial, saying so; it was refused before.
@@ -39,7 +22,7 @@ func TestShortData(t *testing.T) {
 		data []byte
 	}{{"eml", OpenEML, msg}, {"emlx", OpenEMLX, emlx}} {
 		n := len(c.data) * 2 / 3
-		src, err := c.open(cut{c.data, n}, int64(len(c.data)), &formats.Probe{})
+		src, err := c.open(srctest.Short{B: c.data, N: n}, int64(len(c.data)), &formats.Probe{})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -47,15 +30,6 @@ func TestShortData(t *testing.T) {
 		if len(got) != 1 || got[0].M.State != formats.Partial || !bytes.HasPrefix(msg, got[0].Data) || len(got[0].Data) < n/2 ||
 			!strings.Contains(strings.Join(got[0].M.Warnings, "\n"), "the data ends after") {
 			t.Fatalf("%s: %d messages; %+v", c.name, len(got), got)
-		}
-	}
-}
-
-func TestReadableSize(t *testing.T) {
-	b := make([]byte, 1000)
-	for _, n := range []int{0, 1, 2, 511, 999, 1000} {
-		if got := formats.ReadableSize(cut{b, n}, 1000); got != int64(n) {
-			t.Errorf("ReadableSize of %d readable bytes = %d", n, got)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/internal/srctest"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
 )
 
@@ -438,25 +439,6 @@ func TestFolderName(t *testing.T) {
 	}
 }
 
-// shortReader gives only the first n bytes of b, whatever size it was
-// said to have (a file cut while it was read, an archive member whose
-// declared size was wrong).
-type shortReader struct {
-	b []byte
-	n int
-}
-
-func (r shortReader) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(r.n) {
-		return 0, io.EOF
-	}
-	k := copy(p, r.b[off:r.n])
-	if k < len(p) {
-		return k, io.EOF
-	}
-	return k, nil
-}
-
 // TestShortReader: data that ends before the size given ends the scan
 // there (it spun in place before): the messages before the end are read.
 func TestShortReader(t *testing.T) {
@@ -467,7 +449,7 @@ func TestShortReader(t *testing.T) {
 	data := b.Bytes()
 	done := make(chan int)
 	go func() {
-		rd := NewReader(shortReader{b: data, n: len(data) / 2}, int64(len(data))*3)
+		rd := NewReader(srctest.Short{B: data, N: len(data) / 2}, int64(len(data))*3)
 		n := 0
 		for {
 			m, err := rd.Next()

@@ -83,3 +83,22 @@ func File(t testing.TB, name string, data []byte) string {
 	}
 	return p
 }
+
+// Short is an io.ReaderAt that gives only the first N bytes of B, whatever
+// size it is opened with: a file cut while it was read, a read error, an
+// archive member whose declared size lies.
+type Short struct {
+	B []byte
+	N int
+}
+
+func (s Short) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(s.N) {
+		return 0, io.EOF
+	}
+	k := copy(p, s.B[off:s.N])
+	if k < len(p) {
+		return k, io.EOF
+	}
+	return k, nil
+}
