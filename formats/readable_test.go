@@ -15,3 +15,16 @@ func TestReadableSize(t *testing.T) {
 		}
 	}
 }
+
+func TestInflateLimit(t *testing.T) {
+	for _, c := range []struct{ in, want int64 }{{0, 1024}, {1, 1024}, {1000, 1024000}, {1 << 40, formats.MaxInflated}} {
+		if got := formats.InflateLimit(c.in); got != c.want {
+			t.Errorf("InflateLimit(%d) = %d, want %d", c.in, got, c.want)
+		}
+	}
+	// a member's info as the walk sees it
+	fi := formats.FileInfo{Path: "a/b/c.eml", Len: 7}
+	if fi.Name() != "c.eml" || fi.Size() != 7 || fi.IsDir() || !(formats.FileInfo{Dir: true}).Mode().IsDir() {
+		t.Errorf("FileInfo %v %v %v", fi.Name(), fi.Size(), fi.Mode())
+	}
+}

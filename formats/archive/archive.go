@@ -236,7 +236,7 @@ func (a *archive) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	out := make([]fs.DirEntry, 0, len(m.entries))
 	for _, e := range m.entries {
-		out = append(out, fs.FileInfoToDirEntry(info{a.members[path.Join(m.name, e)]}))
+		out = append(out, fs.FileInfoToDirEntry(info(a.members[path.Join(m.name, e)])))
 	}
 	return out, nil
 }
@@ -246,7 +246,7 @@ func (a *archive) Stat(name string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return info{m}, nil
+	return info(m), nil
 }
 
 func (a *archive) lookup(op, name string) (*member, error) {
@@ -282,7 +282,7 @@ func (f *file) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (f *file) Stat() (fs.FileInfo, error) { return info{f.m}, nil }
+func (f *file) Stat() (fs.FileInfo, error) { return info(f.m), nil }
 
 func (f *file) Close() error {
 	if f.closer != nil {
@@ -297,7 +297,7 @@ type dirFile struct {
 	read int
 }
 
-func (d *dirFile) Stat() (fs.FileInfo, error) { return info{d.m}, nil }
+func (d *dirFile) Stat() (fs.FileInfo, error) { return info(d.m), nil }
 func (d *dirFile) Close() error               { return nil }
 func (d *dirFile) Read([]byte) (int, error) {
 	return 0, &fs.PathError{Op: "read", Path: d.m.name, Err: errors.New("is a directory")}
@@ -316,19 +316,10 @@ func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
 	return rest, nil
 }
 
-type info struct{ m *member }
-
-func (i info) Name() string { return path.Base(i.m.name) }
-func (i info) Size() int64  { return i.m.size }
-func (i info) Mode() fs.FileMode {
-	if i.m.dir {
-		return fs.ModeDir | 0o555
-	}
-	return 0o444
+// info describes a member to the walk.
+func info(m *member) fs.FileInfo {
+	return formats.FileInfo{Path: m.name, Len: m.size, Mod: m.mod, Dir: m.dir}
 }
-func (i info) ModTime() time.Time { return i.m.mod }
-func (i info) IsDir() bool        { return i.m.dir }
-func (i info) Sys() any           { return nil }
 
 // source walks the members, each message's chain behind a tar hop.
 type source struct {

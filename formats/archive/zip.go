@@ -31,13 +31,6 @@ func MatchZip(p *formats.Probe) int {
 	return 0
 }
 
-// MaxRatio bounds a compressed member's data at this many times its
-// compressed size (a zip bomb is cut there, and said so).
-const MaxRatio = 1024
-
-// ratio is MaxRatio (tests lower it).
-var ratio int64 = MaxRatio
-
 // OpenZip lists a zip archive's members from its central directory and
 // walks them as a folder. Stored members are read in place; deflated ones
 // are inflated as they are read. It fails when the central directory
@@ -87,10 +80,10 @@ func OpenZip(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 		case zip.Store:
 			m.size = m.stored
 		case zip.Deflate:
-			limit := min(maxSize, max(m.stored, 1)*ratio)
+			limit := formats.InflateLimit(m.stored)
 			m.size = int64(min(f.UncompressedSize64, uint64(limit)))
 			if f.UncompressedSize64 > uint64(limit) {
-				problems = append(problems, fmt.Sprintf("zip: member %s: %d bytes declared from %d compressed: read up to %d (%d times; a zip bomb, or damage)", name, f.UncompressedSize64, m.stored, limit, ratio))
+				problems = append(problems, fmt.Sprintf("zip: member %s: %d bytes declared from %d compressed: read up to %d (%d times; a zip bomb, or damage)", name, f.UncompressedSize64, m.stored, limit, formats.InflateRatio))
 			}
 			m.how = fmt.Sprintf("deflate, %d bytes", m.size)
 			file, mname, msize := f, name, m.size
@@ -110,9 +103,6 @@ func OpenZip(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 	problems = append(problems, leftOut("zip", skipped)...)
 	return a.walk(p, problems)
 }
-
-// maxSize bounds a member's data whatever the ratio.
-const maxSize = 1 << 40
 
 // inflated is a deflated member's data, inflated into a temporary file
 // as far as it has been read: sniffing a member's first bytes does not
@@ -243,7 +233,7 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 		switch {
 		case descriptor && method == zip.Deflate:
 			// the sizes are after the data: inflating it measures it
-			csize, usize = deflatedLength(r, dataOff, size, min(maxSize, max(size-dataOff, 1)*ratio))
+			csize, usize = deflatedLength(r, dataOff, size, formats.InflateLimit(size-dataOff))
 		case descriptor && method == zip.Store:
 			// stored data ends where a descriptor gives its length
 			var ok bool
@@ -274,10 +264,10 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 		case method == zip.Store:
 			a.file(&member{name: name, off: dataOff, stored: csize, size: csize, mod: mod})
 		case method == zip.Deflate:
-			limit := min(maxSize, max(csize, 1)*ratio)
+			limit := formats.InflateLimit(csize)
 			m := &member{name: name, off: dataOff, stored: csize, size: min(usize, limit), mod: mod}
 			if usize > limit {
-				problems = append(problems, fmt.Sprintf("zip: member %s: %d bytes from %d compressed: read up to %d (%d times; a zip bomb, or damage)", name, usize, csize, limit, ratio))
+				problems = append(problems, fmt.Sprintf("zip: member %s: %d bytes from %d compressed: read up to %d (%d times; a zip bomb, or damage)", name, usize, csize, limit, formats.InflateRatio))
 			}
 			m.how = fmt.Sprintf("deflate, %d bytes", m.size)
 			want := crc

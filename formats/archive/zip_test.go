@@ -139,8 +139,8 @@ func TestZipDamage(t *testing.T) {
 		}
 	})
 	t.Run("bomb", func(t *testing.T) {
-		ratio = 16
-		defer func() { ratio = MaxRatio }()
+		defer func(r int64) { formats.InflateRatio = r }(formats.InflateRatio)
+		formats.InflateRatio = 16
 		body := bytes.Repeat([]byte("all work and no play makes jack a dull boy\n"), 200000)
 		path := srctest.File(t, "bomb.zip", zipOf(t, []zipEntry{{name: "big.eml", data: append(msg("bomb"), body...), method: zip.Deflate}}))
 		var problems []string
@@ -183,8 +183,8 @@ func FuzzZip(f *testing.F) {
 		if len(b) > 1<<18 {
 			return
 		}
-		ratio = 64
-		defer func() { ratio = MaxRatio }()
+		defer func(r int64) { formats.InflateRatio = r }(formats.InflateRatio)
+		formats.InflateRatio = 64
 		src, err := OpenZip(bytes.NewReader(b), int64(len(b)), &formats.Probe{Path: "fuzz.zip"})
 		if err != nil {
 			return

@@ -12,8 +12,8 @@
 // messages of the data that came out are read (the last may be partial).
 // Data of no mail format is refused, saying what it looks like (tar
 // archives have their reader, formats/archive; a format package does not
-// reach for the carver). The decompressed size is bounded by MaxRatio
-// times the compressed size (a decompression bomb is cut there, and said
+// reach for the carver). The decompressed size is bounded by formats.InflateLimit
+// (1024 times the compressed size) (a decompression bomb is cut there, and said
 // so). A gzip file inside a gzip file is not unpacked again.
 //
 // compress/gzip serves as it is: it reads concatenated members, checks
@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,16 +34,6 @@ import (
 
 	"github.com/mailsalvage/mailsalvage/formats"
 )
-
-// MaxRatio bounds the decompressed data at this many times the compressed
-// file (text compresses 3 to 10 times; a bomb a thousand times and more).
-const MaxRatio = 1024
-
-// maxSize bounds it whatever the ratio.
-const maxSize = 1 << 40
-
-// ratio is MaxRatio (tests lower it).
-var ratio int64 = MaxRatio
 
 func init() {
 	formats.Register(formats.Format{Name: "gzip", Match: Match, OpenFile: OpenFile})
@@ -90,7 +79,7 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	if p.Info != nil {
 		mod = p.Info.ModTime()
 	}
-	inner := &formats.Probe{Path: name, Info: fileInfo{name: name, size: n, mod: mod}}
+	inner := &formats.Probe{Path: name, Info: formats.FileInfo{Path: filepath.ToSlash(name), Len: n, Mod: mod}}
 	src, format, err := formats.OpenData(tmp, n, inner, "gzip")
 	var oe *formats.OpenError
 	switch {
@@ -124,7 +113,7 @@ func decompress(w io.Writer, r io.ReaderAt, size int64) (int64, []string, error)
 		return 0, nil, fmt.Errorf("gzip: %w", err)
 	}
 	defer zr.Close()
-	limit := min(maxSize, max(size, 1)*ratio)
+	limit := formats.InflateLimit(size)
 	buf := make([]byte, 256<<10)
 	var n int64
 	for n < limit {
@@ -152,7 +141,7 @@ func decompress(w io.Writer, r io.ReaderAt, size int64) (int64, []string, error)
 		// more to come? one byte says
 		var b [1]byte
 		if k, _ := zr.Read(b[:]); k > 0 {
-			problems = append(problems, fmt.Sprintf("gzip: decompressed past %d bytes (%d times the file's size): the rest is not read (a decompression bomb, or a file too large to unpack here)", n, ratio))
+			problems = append(problems, fmt.Sprintf("gzip: decompressed past %d bytes (%d times the file's size): the rest is not read (a decompression bomb, or a file too large to unpack here)", n, formats.InflateRatio))
 		}
 	}
 	if n == 0 {
@@ -224,17 +213,3 @@ func (s *source) Close() error {
 	}
 	return err
 }
-
-// fileInfo describes the decompressed data to the format that reads it.
-type fileInfo struct {
-	name string
-	size int64
-	mod  time.Time
-}
-
-func (f fileInfo) Name() string       { return filepath.Base(f.name) }
-func (f fileInfo) Size() int64        { return f.size }
-func (f fileInfo) Mode() fs.FileMode  { return 0o444 }
-func (f fileInfo) ModTime() time.Time { return f.mod }
-func (f fileInfo) IsDir() bool        { return false }
-func (f fileInfo) Sys() any           { return nil }

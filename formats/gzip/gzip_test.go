@@ -137,12 +137,12 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-// TestBomb: data past the ratio (MaxRatio, here lowered to 16) times the
+// TestBomb: data past formats.InflateRatio (here lowered to 16) times the
 // file is not written, and the cut is reported; it goes through a file,
 // not memory.
 func TestBomb(t *testing.T) {
-	ratio = 16
-	defer func() { ratio = MaxRatio }()
+	defer func(r int64) { formats.InflateRatio = r }(formats.InflateRatio)
+	formats.InflateRatio = 16
 	var b bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 	head := mboxOf(1)
@@ -182,7 +182,7 @@ func TestBomb(t *testing.T) {
 	if len(problems) != 1 || !strings.Contains(problems[0], "bomb") {
 		t.Fatalf("problems %q", problems)
 	}
-	if len(sizes) != 1 || sizes[0] > int64(b.Len())*ratio || sizes[0] < int64(b.Len())*ratio*9/10 {
+	if len(sizes) != 1 || sizes[0] > int64(b.Len())*formats.InflateRatio || sizes[0] < int64(b.Len())*formats.InflateRatio*9/10 {
 		t.Fatalf("message sizes %v, compressed %d", sizes, b.Len())
 	}
 	if alloc > 16<<20 {
@@ -274,8 +274,8 @@ func FuzzOpen(f *testing.F) {
 		if len(b) > 1<<16 {
 			return
 		}
-		formats.TempDir, ratio = dir, 64 // up to 4 MiB decompressed: quick runs
-		defer func() { formats.TempDir, ratio = "", MaxRatio }()
+		defer func(r int64) { formats.TempDir, formats.InflateRatio = "", r }(formats.InflateRatio)
+		formats.TempDir, formats.InflateRatio = dir, 64 // up to 4 MiB decompressed: quick runs
 		src, err := OpenFile(bytes.NewReader(b), int64(len(b)), &formats.Probe{Path: "fuzz.gz"})
 		if err != nil {
 			return
