@@ -271,7 +271,7 @@ func (s *Scanner) headerRest(q int64) *start {
 		}
 		if i > 0 {
 			if _, ok := rfc5322.FieldName(ln); ok {
-				blk := rfc5322.Examine(s.at(p, blockLookahead), blockLookahead)
+				blk := rfc5322.Examine(s.w.at(p, blockLookahead), blockLookahead)
 				if blk.Complete && blk.Trace >= 2 && blk.Known >= 3 && blk.Transport {
 					return &start{sep: p, start: p, found: FoundAfterDamage}
 				}

@@ -108,23 +108,17 @@ func (s *Scanner) Trailer() (off, n int64) { return s.prevEnd, s.size - s.prevEn
 // Err returns the read error that cut the scan short, if any.
 func (s *Scanner) Err() error { return s.w.err }
 
-// at returns the bytes from p (window.at). Where the data ends before
-// the size the scanner was given (a read error, or a reader of fewer
-// bytes than it said), the scan ends there too: every loop stops at
-// s.size, and a line of no bytes would not move it.
-func (s *Scanner) at(p int64, need int) []byte {
-	b := s.w.at(p, need)
-	if s.w.size < s.size {
-		s.size = s.w.size
-	}
-	return b
-}
-
 // line returns the line at p without its line ending, the offset after it,
 // and whether it ended with a newline (false for a last line without one
 // and for the pieces of a line longer than maxLine).
 func (s *Scanner) line(p int64) (ln []byte, next int64, nl bool) {
-	b := s.at(p, maxLine+1)
+	b := s.w.at(p, maxLine+1)
+	if len(b) == 0 && s.w.size < s.size {
+		// the data ended before the size the scanner was given (a read
+		// error, a reader of fewer bytes than it said): every loop runs
+		// to s.size, and an empty line would not move it
+		s.size = s.w.size
+	}
 	if len(b) > maxLine+1 {
 		b = b[:maxLine+1]
 	}
@@ -203,7 +197,7 @@ func (s *Scanner) startAt(p int64, ctx int) *start {
 		}
 		return nil
 	}
-	blk := rfc5322.Examine(s.at(p, blockLookahead), blockLookahead)
+	blk := rfc5322.Examine(s.w.at(p, blockLookahead), blockLookahead)
 	switch ctx {
 	case ctxFile:
 		if blk.LooksLikeHeader() {
@@ -238,9 +232,9 @@ func (s *Scanner) brokenSeparator(p int64, ln []byte, next int64) *start {
 		}
 		l2, n2, _ := s.line(q)
 		if _, ok := rfc5322.FieldName(l2); ok {
-			blk := rfc5322.Examine(s.at(q, blockLookahead), blockLookahead)
+			blk := rfc5322.Examine(s.w.at(q, blockLookahead), blockLookahead)
 			if blk.LooksLikeMessage() && firstFields[blk.FirstName] {
-				return &start{sep: p, start: q, line: clip(s.at(p, int(q-p))[:q-p-1]), found: FoundMangledSeparator}
+				return &start{sep: p, start: q, line: clip(s.w.at(p, int(q-p))[:q-p-1]), found: FoundMangledSeparator}
 			}
 			return nil
 		}
@@ -273,7 +267,7 @@ func (s *Scanner) find(p int64, ctx int) *start {
 			// inside it starts one either (each would end at the same
 			// place with fewer fields), so skip the run, keeping the scan
 			// linear on long runs of "Name: value" lines
-			if blk := rfc5322.Examine(s.at(p, blockLookahead), blockLookahead); blk.Len > 0 {
+			if blk := rfc5322.Examine(s.w.at(p, blockLookahead), blockLookahead); blk.Len > 0 {
 				next = max(next, p+int64(blk.Len))
 			}
 		}
@@ -322,7 +316,7 @@ func (s *Scanner) Next() (*Span, error) {
 // scanMessage finds where the message of sp ends and where the next one
 // starts.
 func (s *Scanner) scanMessage(sp *Span) {
-	hb := s.at(sp.Start, headerLookahead)
+	hb := s.w.at(sp.Start, headerLookahead)
 	if len(hb) > headerLookahead {
 		hb = hb[:headerLookahead]
 	}
