@@ -380,6 +380,30 @@ func TestTruncatedLastIsPartial(t *testing.T) {
 	}
 }
 
+// A Content-Length that reaches over damage and a whole message behind
+// it (it lands on the end of the file) is not used: the message behind
+// the damage is recovered on its own, and the spans stay in file order.
+func TestContentLengthOverDamage(t *testing.T) {
+	second := "Return-Path: <c@example.org>\n" +
+		"Received: from mx.example.org by mail.example.com; Mon, 1 Jan 2001 00:00:00 +0000\n" +
+		"Received: from relay.example.org by mx.example.org; Mon, 1 Jan 2001 00:00:00 +0000\n" +
+		"From: c@example.org\nTo: d@example.com\nDate: Mon, 1 Jan 2001 00:00:00 +0000\nSubject: behind\n\nsecond body\n"
+	body := "first body\n" + strings.Repeat("\x00", 40) + "\n" + second
+	data := []byte("From a@example.com Mon Jan  1 00:00:00 2001\n" +
+		"From: a@example.com\nDate: Mon, 1 Jan 2001 00:00:00 +0000\nSubject: first\n" +
+		fmt.Sprintf("Content-Length: %d\n\n", len(body)) + body)
+	spans := checkAccounting(t, data)
+	if len(spans) != 2 {
+		t.Fatalf("got %d spans, want 2", len(spans))
+	}
+	if spans[0].ContentLength || !strings.Contains(strings.Join(spans[0].Warnings, "; "), "Content-Length") {
+		t.Errorf("first span: ContentLength %v, warnings %q; want the length set aside with a warning", spans[0].ContentLength, spans[0].Warnings)
+	}
+	if got, want := spans[1].Start, int64(len(data)-len(second)); got != want || spans[1].Found != FoundAfterDamage {
+		t.Errorf("second span starts at %d found %q, want %d after-damage", got, spans[1].Found, want)
+	}
+}
+
 func TestMatch(t *testing.T) {
 	cases := []struct {
 		head string

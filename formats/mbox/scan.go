@@ -332,7 +332,8 @@ func (s *Scanner) scanMessage(sp *Span) {
 	body := sp.Start + int64(hn)
 
 	limit := body // no separator is looked for before limit
-	if cl, ok := contentLength(h); ok && complete {
+	cl, ok := contentLength(h)
+	if ok && complete {
 		if e := body + cl; e <= s.size && s.landsOnSeparator(e) {
 			sp.ContentLength = true
 			limit = e
@@ -345,6 +346,12 @@ func (s *Scanner) scanMessage(sp *Span) {
 	embedded := bytes.Contains(bytes.ToLower(ct), []byte("message/rfc822"))
 
 	end, next, damagedTail := s.scanBody(sp, body, limit, boundary, embedded)
+	if sp.ContentLength && next != nil && next.sep < limit {
+		// damage inside the announced length, and a message starting
+		// after it: the length swallowed that message, so it is not used
+		sp.ContentLength = false
+		sp.Warnings = append(sp.Warnings, fmt.Sprintf("Content-Length %d not used: damage inside it is followed by another message at 0x%x", cl, next.start))
+	}
 	if sp.ContentLength {
 		end = limit
 	} else {
