@@ -73,10 +73,13 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mailsalvage",
 		Short: "Recover email from mailboxes, damaged mailbox files and folders",
-		Long: `mailsalvage recovers email from mbox files (all variants, Thunderbird
-included), Maildir and Maildir++ folders, .eml and Apple Mail .emlx files,
-intact or damaged. Every recovered message is written as a standalone .eml
-file, and provenance.jsonl ties each one to the exact bytes it came from.`,
+		Long: `mailsalvage recovers email, intact or damaged, from mbox files (all
+variants, Thunderbird included), Maildir and Maildir++ folders, .eml and
+Apple Mail .emlx files, Outlook .msg, PST and OST files, Outlook Express
+.dbx files, Outlook for Mac .olm archives, and gzip, tar and zip files of
+any of these; carve finds deleted messages in raw disk images. Every
+recovered message is written as a standalone .eml file, and
+provenance.jsonl ties each one to the exact bytes it came from.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
