@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 
 	"github.com/mailsalvage/mailsalvage/formats/dbx"
+	"github.com/mailsalvage/mailsalvage/formats/mapi"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -434,15 +435,7 @@ func pstSize(b []byte, avail int64, _ func(int64, int) []byte) (int64, bool) {
 
 // msgNames are UTF-16LE directory entry names only an Outlook item's
 // compound file has (MS-OXMSG 2.2).
-var msgNames = [][]byte{utf16le("__substg1.0_"), utf16le("__properties_version1.0"), utf16le("__recip_version1.0_#")}
-
-func utf16le(s string) []byte {
-	b := make([]byte, 0, 2*len(s))
-	for i := 0; i < len(s); i++ {
-		b = append(b, s[i], 0)
-	}
-	return b
-}
+var msgNames = [][]byte{mapi.EncodeUTF16("__substg1.0_"), mapi.EncodeUTF16("__properties_version1.0"), mapi.EncodeUTF16("__recip_version1.0_#")}
 
 // maxCFB bounds a carved compound file: an Outlook item larger than this
 // is not expected, and the FAT walk stays short.

@@ -8,32 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 )
 
 // builders for test items
-
-func utf16le(s string) []byte {
-	u := utf16.Encode([]rune(s))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		binary.LittleEndian.PutUint16(b[2*i:], c)
-	}
-	return b
-}
-
-func setStr(p *Properties, id uint16, s string) {
-	p.Set(&Property{Tag: NewTag(id, PtypString), Value: utf16le(s)})
-}
-
-func setInt(p *Properties, id uint16, v int32) {
-	b := make([]byte, 4)
-	binary.LittleEndian.PutUint32(b, uint32(v))
-	p.Set(&Property{Tag: NewTag(id, PtypInteger32), Value: b})
-}
 
 func setBool(p *Properties, id uint16, v bool) {
 	b := []byte{0, 0}
@@ -69,10 +49,10 @@ func nameID(m *Message, set [16]byte, lid uint32) uint16 {
 
 func recip(typ int32, name, addr, addrType string) *Properties {
 	p := &Properties{}
-	setInt(p, PidTagRecipientType, typ)
-	setStr(p, PidTagDisplayName, name)
-	setStr(p, PidTagEmailAddress, addr)
-	setStr(p, PidTagAddressType, addrType)
+	p.SetInt32(PidTagRecipientType, typ)
+	p.SetString(PidTagDisplayName, name)
+	p.SetString(PidTagEmailAddress, addr)
+	p.SetString(PidTagAddressType, addrType)
 	return p
 }
 
@@ -80,14 +60,14 @@ var sent = time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 
 func note(subject string) *Message {
 	m := &Message{}
-	setStr(&m.Props, PidTagMessageClass, "IPM.Note")
-	setStr(&m.Props, PidTagSubject, subject)
-	setStr(&m.Props, PidTagSenderName, "Jürgen Müller")
-	setStr(&m.Props, PidTagSenderEmailAddress, "jm@example.com")
-	setStr(&m.Props, PidTagSenderAddressType, "SMTP")
+	m.Props.SetString(PidTagMessageClass, "IPM.Note")
+	m.Props.SetString(PidTagSubject, subject)
+	m.Props.SetString(PidTagSenderName, "Jürgen Müller")
+	m.Props.SetString(PidTagSenderEmailAddress, "jm@example.com")
+	m.Props.SetString(PidTagSenderAddressType, "SMTP")
 	setTime(&m.Props, PidTagClientSubmitTime, sent)
-	setStr(&m.Props, PidTagInternetMessageId, "<abc@example.com>")
-	setStr(&m.Props, PidTagBody, "Hello plain\r\n")
+	m.Props.SetString(PidTagInternetMessageId, "<abc@example.com>")
+	m.Props.SetString(PidTagBody, "Hello plain\r\n")
 	m.Recipients = []*Properties{
 		recip(RecipTo, "Bob", "bob@example.com", "SMTP"),
 		recip(RecipCc, "Exchange User", "/O=ORG/OU=EXCHANGE/CN=RECIPIENTS/CN=EXUSER", "EX"),
@@ -148,7 +128,7 @@ func leaves(t *testing.T, eml string) (h mail.Header, types []string, bodies map
 func TestConvertNote(t *testing.T) {
 	m := note("Grüße aus Köln")
 	setBin(&m.Props, PidTagHtml, []byte("<html><body><p>Hello <b>html</b></p></body></html>"))
-	setInt(&m.Props, PidTagInternetCodepage, 65001)
+	m.Props.SetInt32(PidTagInternetCodepage, 65001)
 	eml, _ := convertString(t, m)
 	h, types, bodies, _ := leaves(t, eml)
 	if s, _ := h.Subject(); s != "Grüße aus Köln" {
@@ -189,7 +169,7 @@ func TestConvertNote(t *testing.T) {
 
 func TestConvertTransportHeaders(t *testing.T) {
 	m := note("ignored")
-	setStr(&m.Props, PidTagTransportMessageHeaders, "Microsoft Mail Internet Headers Version 2.0\r\n"+
+	m.Props.SetString(PidTagTransportMessageHeaders, "Microsoft Mail Internet Headers Version 2.0\r\n"+
 		"Received: from mx.example.com by mail.example.org; Thu, 4 Mar 2021 05:06:00 +0000\r\n"+
 		"From: Original Sender <orig@example.com>\r\nTo: bob@example.com\r\nSubject: Original subject\r\n"+
 		"Date: Thu, 4 Mar 2021 05:06:07 +0000\r\nMessage-ID: <orig@example.com>\r\nMIME-Version: 1.0\r\n"+
@@ -206,7 +186,7 @@ func TestConvertTransportHeaders(t *testing.T) {
 		t.Errorf("structure %v", types)
 	}
 	// malformed transport headers: rebuilt from properties, with a warning
-	setStr(&m.Props, PidTagTransportMessageHeaders, "garbage without fields\r\nmore garbage\r\nand more\r\n")
+	m.Props.SetString(PidTagTransportMessageHeaders, "garbage without fields\r\nmore garbage\r\nand more\r\n")
 	eml, rep := convertString(t, m)
 	if h, _, _, _ := leaves(t, eml); h.Get("Subject") != "ignored" || len(rep.Warnings) == 0 {
 		t.Errorf("fallback: subject %q warnings %v", h.Get("Subject"), rep.Warnings)
@@ -215,13 +195,13 @@ func TestConvertTransportHeaders(t *testing.T) {
 
 func attach(name, mimeType string, data []byte, cid string) *Attachment {
 	a := &Attachment{}
-	setInt(&a.Props, PidTagAttachMethod, AttachByValue)
-	setStr(&a.Props, PidTagAttachLongFilename, name)
+	a.Props.SetInt32(PidTagAttachMethod, AttachByValue)
+	a.Props.SetString(PidTagAttachLongFilename, name)
 	if mimeType != "" {
-		setStr(&a.Props, PidTagAttachMimeTag, mimeType)
+		a.Props.SetString(PidTagAttachMimeTag, mimeType)
 	}
 	if cid != "" {
-		setStr(&a.Props, PidTagAttachContentId, cid)
+		a.Props.SetString(PidTagAttachContentId, cid)
 	}
 	setBin(&a.Props, PidTagAttachDataBinary, data)
 	return a
@@ -238,12 +218,12 @@ func TestConvertAttachmentsAndEmbedded(t *testing.T) {
 	inner := note("level 3")
 	mid := note("level 2")
 	mid.Attachments = []*Attachment{{Embedded: inner}}
-	setInt(&mid.Attachments[0].Props, PidTagAttachMethod, AttachEmbeddedMessage)
+	mid.Attachments[0].Props.SetInt32(PidTagAttachMethod, AttachEmbeddedMessage)
 	top := note("level 1")
 	top.Attachments = []*Attachment{{Embedded: mid}}
-	setInt(&top.Attachments[0].Props, PidTagAttachMethod, AttachEmbeddedMessage)
+	top.Attachments[0].Props.SetInt32(PidTagAttachMethod, AttachEmbeddedMessage)
 	m.Attachments = append(m.Attachments, &Attachment{Embedded: top})
-	setInt(&m.Attachments[2].Props, PidTagAttachMethod, AttachEmbeddedMessage)
+	m.Attachments[2].Props.SetInt32(PidTagAttachMethod, AttachEmbeddedMessage)
 
 	eml, _ := convertString(t, m)
 	_, types, bodies, names := leaves(t, eml)
@@ -273,7 +253,7 @@ func TestConvertDepthLimit(t *testing.T) {
 	for i := 1; i <= 100; i++ {
 		next := note("n")
 		a := &Attachment{Embedded: next}
-		setInt(&a.Props, PidTagAttachMethod, AttachEmbeddedMessage)
+		a.Props.SetInt32(PidTagAttachMethod, AttachEmbeddedMessage)
 		cur.Attachments = []*Attachment{a}
 		cur = next
 	}
@@ -289,11 +269,11 @@ func TestConvertDepthLimit(t *testing.T) {
 
 func TestConvertAppointment(t *testing.T) {
 	m := note("Team meeting")
-	setStr(&m.Props, PidTagMessageClass, "IPM.Schedule.Meeting.Request")
+	m.Props.SetString(PidTagMessageClass, "IPM.Schedule.Meeting.Request")
 	start := time.Date(2023, 5, 6, 9, 0, 0, 0, time.UTC)
 	setTime(&m.Props, nameID(m, PSETIDAppointment, PidLidAppointmentStartWhole), start)
 	setTime(&m.Props, nameID(m, PSETIDAppointment, PidLidAppointmentEndWhole), start.Add(time.Hour))
-	setStr(&m.Props, nameID(m, PSETIDAppointment, PidLidLocation), "Room 1, floor 2")
+	m.Props.SetString(nameID(m, PSETIDAppointment, PidLidLocation), "Room 1, floor 2")
 	setBin(&m.Props, nameID(m, PSETIDMeeting, PidLidGlobalObjectId), []byte{0x04, 0x00, 0x00, 0x00, 0x82, 0x00})
 	eml, _ := convertString(t, m)
 	_, types, bodies, _ := leaves(t, eml)
@@ -310,13 +290,13 @@ func TestConvertAppointment(t *testing.T) {
 
 func TestConvertContact(t *testing.T) {
 	m := &Message{}
-	setStr(&m.Props, PidTagMessageClass, "IPM.Contact")
-	setStr(&m.Props, PidTagDisplayName, "Ada Lovelace")
-	setStr(&m.Props, PidTagGivenName, "Ada")
-	setStr(&m.Props, PidTagSurname, "Lovelace")
-	setStr(&m.Props, PidTagCompanyName, "Analytical Engines; Ltd")
-	setStr(&m.Props, PidTagMobileTelephoneNumber, "+44 20 0000")
-	setStr(&m.Props, nameID(m, PSETIDAddress, PidLidEmail1EmailAddress), "ada@example.org")
+	m.Props.SetString(PidTagMessageClass, "IPM.Contact")
+	m.Props.SetString(PidTagDisplayName, "Ada Lovelace")
+	m.Props.SetString(PidTagGivenName, "Ada")
+	m.Props.SetString(PidTagSurname, "Lovelace")
+	m.Props.SetString(PidTagCompanyName, "Analytical Engines; Ltd")
+	m.Props.SetString(PidTagMobileTelephoneNumber, "+44 20 0000")
+	m.Props.SetString(nameID(m, PSETIDAddress, PidLidEmail1EmailAddress), "ada@example.org")
 	eml, _ := convertString(t, m)
 	_, _, bodies, names := leaves(t, eml)
 	card := bodies["text/vcard"]
@@ -332,11 +312,11 @@ func TestConvertContact(t *testing.T) {
 
 func TestConvertNDR(t *testing.T) {
 	m := note("Undeliverable: hello")
-	setStr(&m.Props, PidTagMessageClass, "REPORT.IPM.Note.NDR")
-	setStr(&m.Props, PidTagOriginalSubject, "hello")
-	setStr(&m.Props, PidTagReportingMessageTransferAgent, "mx.example.com")
+	m.Props.SetString(PidTagMessageClass, "REPORT.IPM.Note.NDR")
+	m.Props.SetString(PidTagOriginalSubject, "hello")
+	m.Props.SetString(PidTagReportingMessageTransferAgent, "mx.example.com")
 	r := recip(RecipTo, "Nobody", "nobody@example.net", "SMTP")
-	setStr(r, PidTagSupplementaryInfo, "Remote server returned '550 5.1.1 User unknown'")
+	r.SetString(PidTagSupplementaryInfo, "Remote server returned '550 5.1.1 User unknown'")
 	m.Recipients = []*Properties{r}
 	eml, _ := convertString(t, m)
 	h, types, bodies, _ := leaves(t, eml)
@@ -408,7 +388,7 @@ func stored(rtf string) []byte {
 func TestConvertRTFBodies(t *testing.T) {
 	m := note("rtf html")
 	m.Props = Properties{}
-	setStr(&m.Props, PidTagSubject, "rtf html")
+	m.Props.SetString(PidTagSubject, "rtf html")
 	setBin(&m.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;}}`+
 		`{\*\htmltag19 <html>}{\*\htmltag34 <head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head>}{\*\htmltag50 <body>}\htmlrtf {\htmlrtf0 `+
 		`{\*\htmltag64 <p>}Gr\'fc\'dfe {\*\htmltag84 <b>}bold{\*\htmltag92 </b>}{\*\htmltag72 </p>}\htmlrtf }\htmlrtf0 {\*\htmltag58 </body>}{\*\htmltag27 </html>}}`))
@@ -422,7 +402,7 @@ func TestConvertRTFBodies(t *testing.T) {
 	}
 
 	m2 := &Message{}
-	setStr(&m2.Props, PidTagSubject, "rtf plain")
+	m2.Props.SetString(PidTagSubject, "rtf plain")
 	setBin(&m2.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 First line\par Second \b bold\b0  line\par}`))
 	eml, _ = convertString(t, m2)
 	_, _, bodies, names := leaves(t, eml)
@@ -437,7 +417,7 @@ func TestConvertSMIME(t *testing.T) {
 	signed := "Content-Type: multipart/signed; micalg=sha-256;\r\n\tprotocol=\"application/pkcs7-signature\"; boundary=\"S\"\r\n\r\n" +
 		"--S\r\nContent-Type: text/plain\r\n\r\nsigned  text \r\n--S\r\nContent-Type: application/pkcs7-signature\r\n\r\nSIG\r\n--S--\r\n"
 	m := note("signed")
-	setStr(&m.Props, PidTagMessageClass, "IPM.Note.SMIME.MultipartSigned")
+	m.Props.SetString(PidTagMessageClass, "IPM.Note.SMIME.MultipartSigned")
 	m.Attachments = []*Attachment{attach("smime.p7m", "multipart/signed", []byte(signed), "")}
 	eml, _ := convertString(t, m)
 	if !strings.Contains(eml, "--S\r\nContent-Type: text/plain\r\n\r\nsigned  text \r\n--S\r\n") {
@@ -447,7 +427,7 @@ func TestConvertSMIME(t *testing.T) {
 		t.Errorf("content type %q", h.Get("Content-Type"))
 	}
 	enc := note("encrypted")
-	setStr(&enc.Props, PidTagMessageClass, "IPM.Note.SMIME")
+	enc.Props.SetString(PidTagMessageClass, "IPM.Note.SMIME")
 	p7 := append([]byte{0x30, 0x80, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x03}, bytes.Repeat([]byte{7}, 100)...)
 	enc.Attachments = []*Attachment{attach("smime.p7m", "application/pkcs7-mime", p7, "")}
 	eml, _ = convertString(t, enc)
@@ -459,11 +439,11 @@ func TestConvertSMIME(t *testing.T) {
 
 func TestSubjectMarker(t *testing.T) {
 	var p Properties
-	setStr(&p, PidTagSubject, "\x01\x04RE: lunch")
+	p.SetString(PidTagSubject, "\x01\x04RE: lunch")
 	if s := p.Subject(); s != "RE: lunch" {
 		t.Errorf("Subject() = %q", s)
 	}
-	setStr(&p, PidTagSubject, "plain")
+	p.SetString(PidTagSubject, "plain")
 	if s := p.Subject(); s != "plain" {
 		t.Errorf("Subject() = %q", s)
 	}

@@ -357,12 +357,18 @@ func (p *Properties) Subject() string {
 // them), for readers that build an item from fields of their own (an
 // Outlook for Mac archive's XML).
 func (p *Properties) SetString(id uint16, s string) {
+	p.Set(&Property{Tag: NewTag(id, PtypString), Value: EncodeUTF16(s)})
+}
+
+// EncodeUTF16 encodes s as UTF-16LE, without a terminator: the form of
+// PtypString values and of compound-file and TNEF names.
+func EncodeUTF16(s string) []byte {
 	u := utf16.Encode([]rune(s))
 	b := make([]byte, 2*len(u))
 	for i, c := range u {
 		binary.LittleEndian.PutUint16(b[2*i:], c)
 	}
-	p.Set(&Property{Tag: NewTag(id, PtypString), Value: b})
+	return b
 }
 
 // SetBinary sets a PtypBinary property.

@@ -69,11 +69,11 @@ func fuzzStorage(data []byte) *node {
 			read: func() ([]byte, []string, error) { return v, nil, nil }})
 	}
 	add(propStreamName, data)
-	add("__substg1.0_0037001F", u16("subject\x00"))
+	add("__substg1.0_0037001F", mapi.EncodeUTF16("subject\x00"))
 	add("__substg1.0_0037001E", []byte("subject\x00"))
 	add("__substg1.0_10000102", []byte{1, 2, 3})
 	add("__substg1.0_8001101F", append(i32(8), i32(4)...))
-	add("__substg1.0_8001101F-00000000", u16("red\x00"))
+	add("__substg1.0_8001101F-00000000", mapi.EncodeUTF16("red\x00"))
 	add("__substg1.0_80021102", append(i32(3), 0, 0, 0, 0))
 	add("__substg1.0_80021102-00000000", []byte{1, 2, 3})
 	add("__substg1.0_80031003", append(i32(1), i32(2)...))
@@ -192,7 +192,7 @@ func readSeeds() []seed {
 			storage(objectName, stream("\x01Ole10Native", ole10Native("a.txt", `C:\a.txt`, []byte("hello"), true))))...)), cfbOptions{})
 	big := msgItems(headerTopLevel, [4]uint32{}, []prop{
 		strProp(mapi.PidTagSubject, "big body"),
-		{tag: mapi.NewTag(mapi.PidTagBody, mapi.PtypString), value: bytes.Repeat(u16("0123456789abcdef"), 200)},
+		{tag: mapi.NewTag(mapi.PidTagBody, mapi.PtypString), value: bytes.Repeat(mapi.EncodeUTF16("0123456789abcdef"), 200)},
 	})
 	bigBody, _ := writeCFB(big, cfbOptions{Scatter: rand.New(rand.NewPCG(5, 6))})
 	word, _ := writeCFB([]*item{stream("WordDocument", make([]byte, 600)), stream("1Table", []byte("x"))}, cfbOptions{})

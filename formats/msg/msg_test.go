@@ -161,7 +161,7 @@ func TestNameID(t *testing.T) {
 	copy(guid, mapi.PSETIDAddress[:])
 	copy(guid[16:], mapi.PSETIDAppointment[:])
 	ent := func(nameOrLID, info uint32) []byte { return append(i32(nameOrLID), i32(info)...) }
-	strs := append(append(i32(8), u16("Wick")...), append(i32(6), u16("ab\x00")...)...)
+	strs := append(append(i32(8), mapi.EncodeUTF16("Wick")...), append(i32(6), mapi.EncodeUTF16("ab\x00")...)...)
 	for _, tc := range []struct {
 		name    string
 		entries []byte
@@ -246,7 +246,7 @@ func ole10Native(label, path string, data []byte, unicode bool) []byte {
 	b = append(append(b, i32(uint32(len(data)))...), data...)
 	if unicode {
 		for _, s := range []string{`C:\Temp\` + label, label, path} {
-			u := u16(s)
+			u := mapi.EncodeUTF16(s)
 			b = append(append(b, i32(uint32(len(u)/2))...), u...)
 		}
 	}

@@ -108,7 +108,7 @@ func parseOle10Native(b []byte, cp int) oleNative {
 // PidTagAttachDataBinary.
 func (b *builder) oleObject(a *mapi.Attachment, obj *node, path string, w *[]string) {
 	setData := func(data []byte) {
-		a.Props.Set(&mapi.Property{Tag: mapi.NewTag(mapi.PidTagAttachDataBinary, mapi.PtypBinary), Value: data})
+		a.Props.SetBinary(mapi.PidTagAttachDataBinary, data)
 	}
 	if s := obj.child("\x01Ole10Native"); s != nil && s.stream {
 		data, ok := b.readStream(s, join(path, s.where()), w)
@@ -126,7 +126,7 @@ func (b *builder) oleObject(a *mapi.Attachment, obj *node, path string, w *[]str
 			_, hasLong := a.Props.String(mapi.PidTagAttachLongFilename)
 			_, hasShort := a.Props.String(mapi.PidTagAttachFilename)
 			if name != "" && !hasLong && !hasShort {
-				a.Props.Set(&mapi.Property{Tag: mapi.NewTag(mapi.PidTagAttachLongFilename, mapi.PtypString), Value: encodeUTF16(name)})
+				a.Props.SetString(mapi.PidTagAttachLongFilename, name)
 			}
 			note(w, "%s: OLE attachment; the packaged file %q (%d bytes) of its \\x01Ole10Native stream is exported as the attachment data", path, name, len(n.Data))
 			return
@@ -157,13 +157,4 @@ func baseName(p string) string {
 		}
 	}
 	return p
-}
-
-func encodeUTF16(s string) []byte {
-	u := utf16.Encode([]rune(s))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		binary.LittleEndian.PutUint16(b[2*i:], c)
-	}
-	return b
 }

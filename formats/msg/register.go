@@ -28,19 +28,11 @@ const (
 // The UTF-16LE directory entry names only an Outlook item's compound file
 // has (MS-OXMSG section 2.2).
 var msgNames = [][]byte{
-	utf16le("__substg1.0_"),
-	utf16le("__properties_version1.0"),
-	utf16le("__recip_version1.0_#"),
-	utf16le("__attach_version1.0_#"),
-	utf16le("__nameid_version1.0"),
-}
-
-func utf16le(s string) []byte {
-	b := make([]byte, 0, 2*len(s))
-	for i := 0; i < len(s); i++ {
-		b = append(b, s[i], 0)
-	}
-	return b
+	mapi.EncodeUTF16("__substg1.0_"),
+	mapi.EncodeUTF16("__properties_version1.0"),
+	mapi.EncodeUTF16("__recip_version1.0_#"),
+	mapi.EncodeUTF16("__attach_version1.0_#"),
+	mapi.EncodeUTF16("__nameid_version1.0"),
 }
 
 // Match reports whether the probed file is an Outlook .msg (or .oft): a

@@ -268,8 +268,6 @@ type prop struct {
 	values [][]byte // multi-valued
 }
 
-func u16(s string) []byte { return encodeUTF16(s) }
-
 func i32(v uint32) []byte {
 	b := make([]byte, 4)
 	binary.LittleEndian.PutUint32(b, v)
@@ -277,7 +275,7 @@ func i32(v uint32) []byte {
 }
 
 func strProp(id uint16, s string) prop {
-	return prop{tag: mapi.NewTag(id, mapi.PtypString), value: u16(s)}
+	return prop{tag: mapi.NewTag(id, mapi.PtypString), value: mapi.EncodeUTF16(s)}
 }
 func intProp(id uint16, v uint32) prop {
 	return prop{tag: mapi.NewTag(id, mapi.PtypInteger32), value: i32(v)}
@@ -360,14 +358,14 @@ func sampleMessage() []*item {
 	copy(guids, mapi.PSETIDCommon[:])
 	entries := append(i32(0x8501), i32(0<<16|3<<1)...)                 // LID 0x8501 in PSETID_Common -> 0x8000
 	entries = append(entries, append(i32(0), i32(1<<16|2<<1|1)...)...) // "Keywords" in PS_PUBLIC_STRINGS -> 0x8001
-	names := append(i32(16), u16("Keywords")...)
+	names := append(i32(16), mapi.EncodeUTF16("Keywords")...)
 	return msgItems(headerTopLevel, [4]uint32{2, 2, 2, 2}, []prop{
 		strProp(mapi.PidTagMessageClass, "IPM.Note"),
 		strProp(mapi.PidTagSubject, "Hello from a test"),
 		strProp(mapi.PidTagBody, "plain body\r\n"),
 		{tag: mapi.NewTag(mapi.PidTagHtml, mapi.PtypBinary), value: []byte("<p>html body</p>")},
 		intProp(mapi.PidTagInternetCodepage, 65001),
-		{tag: mapi.NewTag(0x8001, mapi.PtypString|mapi.MultipleFlag), values: [][]byte{u16("red"), u16("blue")}},
+		{tag: mapi.NewTag(0x8001, mapi.PtypString|mapi.MultipleFlag), values: [][]byte{mapi.EncodeUTF16("red"), mapi.EncodeUTF16("blue")}},
 		{tag: mapi.NewTag(0x8000, mapi.PtypInteger32), value: i32(7)},
 	},
 		storage(nameidStorage, stream(guidStream, guids), stream(entryStream, entries), stream(stringStream, names)),

@@ -194,7 +194,7 @@ func (f *File) attachment(subs *subnodes, nid ndb.NID, depth, cp int, where stri
 		if err != nil {
 			return a, fmt.Errorf("OLE object data (subnode 0x%X): %w", uint32(onid), err)
 		}
-		a.Props.Set(&mapi.Property{Tag: mapi.NewTag(mapi.PidTagAttachDataBinary, mapi.PtypBinary), Value: bytes.Join(blocks, nil)})
+		a.Props.SetBinary(mapi.PidTagAttachDataBinary, bytes.Join(blocks, nil))
 		return a, nil
 	}
 	if depth+1 > MaxDepth {

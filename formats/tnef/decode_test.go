@@ -380,11 +380,11 @@ func TestNamedPropertyIDs(t *testing.T) {
 	a := &mapi.NamedProperty{GUID: mapi.PSETIDAddress, LID: 0x8083}
 	b := &mapi.NamedProperty{GUID: mapi.PSINTERNETHEADERS, Name: "x-custom"}
 	list := (&propWriter{}).
-		variable(mapi.NewTag(0x9000, mapi.PtypString), a, utf16le("a@example.com\x00")).
-		variable(mapi.NewTag(0x9001, mapi.PtypString), b, utf16le("custom\x00")).
+		variable(mapi.NewTag(0x9000, mapi.PtypString), a, mapi.EncodeUTF16("a@example.com\x00")).
+		variable(mapi.NewTag(0x9001, mapi.PtypString), b, mapi.EncodeUTF16("custom\x00")).
 		list()
 	att := (&propWriter{}).
-		variable(mapi.NewTag(0x9050, mapi.PtypString), b, utf16le("on the attachment\x00")).
+		variable(mapi.NewTag(0x9050, mapi.PtypString), b, mapi.EncodeUTF16("on the attachment\x00")).
 		list()
 	m := mustDecode(t, newStream(1).
 		attr(LevelMessage, AttMsgProps, list).

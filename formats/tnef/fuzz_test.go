@@ -45,7 +45,7 @@ func fuzzSeeds() map[string][]byte {
 			multiFixed(mapi.NewTag(0x1002, mapi.PtypGuid|mapi.MultipleFlag), mapi.PSMAPI[:]).
 			variable(mapi.NewTag(0x1003, mapi.PtypString8|mapi.MultipleFlag), nil, cstr("a"), cstr("bc"), cstr("def")).
 			variable(mapi.NewTag(0x1004, mapi.PtypBinary|mapi.MultipleFlag), nil, []byte{1}, nil).
-			variable(mapi.NewTag(0x8000, mapi.PtypString), &mapi.NamedProperty{GUID: mapi.PSPUBLICSTRINGS, Name: "n"}, utf16le("v\x00")).
+			variable(mapi.NewTag(0x8000, mapi.PtypString), &mapi.NamedProperty{GUID: mapi.PSPUBLICSTRINGS, Name: "n"}, mapi.EncodeUTF16("v\x00")).
 			list()).bytes(),
 		"resync": func() []byte {
 			b := newStream(1).

@@ -3,7 +3,6 @@ package tnef
 import (
 	"bytes"
 	"encoding/binary"
-	"unicode/utf16"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 )
@@ -102,7 +101,7 @@ func (p *propWriter) tag(t mapi.Tag, named *mapi.NamedProperty) {
 		return
 	}
 	binary.Write(&p.b, binary.LittleEndian, uint32(1))
-	name := utf16le(named.Name + "\x00")
+	name := mapi.EncodeUTF16(named.Name + "\x00")
 	binary.Write(&p.b, binary.LittleEndian, uint32(len(name)))
 	p.b.Write(name)
 	p.pad(len(name))
@@ -142,7 +141,7 @@ func (p *propWriter) str8(id uint16, s string) *propWriter {
 }
 
 func (p *propWriter) unicode(id uint16, s string) *propWriter {
-	return p.variable(mapi.NewTag(id, mapi.PtypString), nil, utf16le(s+"\x00"))
+	return p.variable(mapi.NewTag(id, mapi.PtypString), nil, mapi.EncodeUTF16(s+"\x00"))
 }
 
 func (p *propWriter) binary(id uint16, b []byte) *propWriter {
@@ -180,14 +179,6 @@ func recipTable(rows ...*propWriter) []byte {
 	return b
 }
 
-func utf16le(s string) []byte {
-	var b []byte
-	for _, u := range utf16.Encode([]rune(s)) {
-		b = binary.LittleEndian.AppendUint16(b, u)
-	}
-	return b
-}
-
 // sampleMessage is a complete message: legacy attributes, encapsulated
 // properties with named ones, two recipients, a file attachment and an
 // attachment carrying an embedded message (itself with one attachment).
@@ -218,7 +209,7 @@ func sampleMessage() []byte {
 		fixed(mapi.NewTag(0x3FF5, mapi.PtypInteger16), u16b(7)).
 		fixed(mapi.NewTag(0x3FF6, mapi.PtypGuid), mapi.PSMAPI[:]).
 		fixedNamed(mapi.NewTag(0x8000, mapi.PtypBoolean), named, []byte{1, 0}).
-		variable(mapi.NewTag(0x8001, mapi.PtypString|mapi.MultipleFlag), keywords, utf16le("red\x00"), utf16le("blue\x00")).
+		variable(mapi.NewTag(0x8001, mapi.PtypString|mapi.MultipleFlag), keywords, mapi.EncodeUTF16("red\x00"), mapi.EncodeUTF16("blue\x00")).
 		multiFixed(mapi.NewTag(0x3FF7, mapi.PtypInteger32|mapi.MultipleFlag), u32b(1), u32b(2), u32b(3)).
 		list()
 

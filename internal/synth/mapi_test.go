@@ -167,7 +167,7 @@ func le64(v uint64) []byte                    { return binary.LittleEndian.Appen
 func f64(v float64) []byte                    { return le64(math.Float64bits(v)) }
 func f32(v float32) []byte                    { return le32(math.Float32bits(v)) }
 func ft(y int) []byte                         { return fileTime(time.Date(y, 3, 4, 5, 6, 7, 800, time.UTC)) }
-func u16s(s string) []byte                    { return utf16LE(s) }
+func u16s(s string) []byte                    { return mapi.EncodeUTF16(s) }
 func tag(id uint16, t mapi.PropType) mapi.Tag { return mapi.NewTag(id, t) }
 
 // kitchenSink returns a message with a property of every type, single and

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"unicode/utf16"
 
 	"github.com/mailsalvage/mailsalvage/formats/mapi"
 )
@@ -436,7 +435,7 @@ func nameIDStreams(names []mapi.NamedProperty, bucket func(hash, gi, kind, info 
 		var kind, key, hash uint32
 		if np.Name != "" {
 			kind = 1
-			name := utf16LE(np.Name)
+			name := mapi.EncodeUTF16(np.Name)
 			key = uint32(len(strs))
 			strs = binary.LittleEndian.AppendUint32(strs, uint32(len(name)))
 			strs = append(strs, name...)
@@ -455,14 +454,4 @@ func nameIDStreams(names []mapi.NamedProperty, bucket func(hash, gi, kind, info 
 		buckets[b] = binary.LittleEndian.AppendUint32(buckets[b], info)
 	}
 	return guids, entries, strs, buckets
-}
-
-// utf16LE encodes s as UTF-16LE, without a terminator.
-func utf16LE(s string) []byte {
-	u := utf16.Encode([]rune(s))
-	b := make([]byte, 2*len(u))
-	for i, c := range u {
-		binary.LittleEndian.PutUint16(b[2*i:], c)
-	}
-	return b
 }

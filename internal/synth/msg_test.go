@@ -162,7 +162,7 @@ func TestMSGLayout(t *testing.T) {
 	}
 	// "Keywords" is entry 0 (index 0, GUID index 2, a string): its hash
 	// entry is in the stream its CRC picks
-	h := plainCRC32(utf16LE("Keywords"))
+	h := plainCRC32(mapi.EncodeUTF16("Keywords"))
 	bucket := streams[fmt.Sprintf("__nameid_version1.0/__substg1.0_%04X0102", 0x1000+(h^(2<<1|1))%0x1F)]
 	if !bytes.Contains(bucket, append(le32(h), le32(2<<1|1)...)) {
 		t.Errorf("no hash entry for Keywords")
@@ -178,7 +178,7 @@ func TestNamedPropertyHash(t *testing.T) {
 		"HeaderBodyFragmentList":   0xF104FA84,
 		"HasQuotedText":            0xC751860D,
 	} {
-		if got := plainCRC32(utf16LE(name)); got != want {
+		if got := plainCRC32(mapi.EncodeUTF16(name)); got != want {
 			t.Errorf("%s: hash %08X, Outlook's %08X", name, got, want)
 		}
 	}

@@ -202,7 +202,7 @@ func (s *propSet) set(id uint16, t mapi.PropType, v []byte) {
 	s.p.Set(&mapi.Property{Tag: mapi.NewTag(id, t), Value: v})
 }
 
-func (s *propSet) str(id uint16, v string) { s.set(id, mapi.PtypString, utf16LE(v)) }
+func (s *propSet) str(id uint16, v string) { s.set(id, mapi.PtypString, mapi.EncodeUTF16(v)) }
 func (s *propSet) bin(id uint16, v []byte) { s.set(id, mapi.PtypBinary, v) }
 func (s *propSet) i32(id uint16, v int32) {
 	s.set(id, mapi.PtypInteger32, binary.LittleEndian.AppendUint32(nil, uint32(v)))
@@ -218,7 +218,7 @@ func (s *propSet) time(id uint16, t time.Time) { s.set(id, mapi.PtypTime, fileTi
 func (s *propSet) strs(id uint16, v []string) {
 	p := &mapi.Property{Tag: mapi.NewTag(id, mapi.PtypString|mapi.MultipleFlag)}
 	for _, x := range v {
-		p.Values = append(p.Values, utf16LE(x))
+		p.Values = append(p.Values, mapi.EncodeUTF16(x))
 	}
 	s.p.Set(p)
 }
@@ -514,7 +514,7 @@ func OutlookAppointment(g *Gen) *mapi.Message {
 		m.Recipients = append(m.Recipients, &p)
 		names = append(names, a.Name)
 	}
-	m.Props.Set(&mapi.Property{Tag: mapi.NewTag(mapi.PidTagDisplayTo, mapi.PtypString), Value: utf16LE(strings.Join(names, "; "))})
+	m.Props.SetString(mapi.PidTagDisplayTo, strings.Join(names, "; "))
 	return m
 }
 

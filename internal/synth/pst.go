@@ -215,7 +215,7 @@ func (w *pstWriter) str(s string) []byte {
 		}
 		return b
 	}
-	return utf16LE(s)
+	return mapi.EncodeUTF16(s)
 }
 
 func i32(v int32) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(v)) }

@@ -65,7 +65,7 @@ func pstTestStore() PSTStore {
 	for i := 0; i < 12; i++ {
 		id := uint16(0x8100 + i)
 		wide.Props.Named[id] = mapi.NamedProperty{GUID: mapi.PSPUBLICSTRINGS, Name: fmt.Sprintf("X-Synth-Header-%d", i)}
-		wide.Props.Set(&mapi.Property{Tag: mapi.NewTag(id, mapi.PtypString), Value: utf16LE(strings.Repeat(string(rune('a'+i)), 1500))})
+		wide.Props.Set(&mapi.Property{Tag: mapi.NewTag(id, mapi.PtypString), Value: mapi.EncodeUTF16(strings.Repeat(string(rune('a'+i)), 1500))})
 	}
 	wide.Props.Set(&mapi.Property{Tag: mapi.NewTag(0x6F01, mapi.PtypInteger32|mapi.MultipleFlag), Values: [][]byte{i32(1), i32(-2), i32(3)}})
 	wide.Props.Set(&mapi.Property{Tag: mapi.NewTag(0x6F02, mapi.PtypBinary|mapi.MultipleFlag), Values: [][]byte{{1, 2, 3}, {}, {4}}})

@@ -266,7 +266,7 @@ func tnefPropList(p *mapi.Properties, where string, skip func(mapi.Tag) bool) ([
 				out = binary.LittleEndian.AppendUint32(out, 0)
 				out = binary.LittleEndian.AppendUint32(out, np.LID)
 			} else {
-				name := utf16LE(np.Name + "\x00")
+				name := mapi.EncodeUTF16(np.Name + "\x00")
 				out = binary.LittleEndian.AppendUint32(out, 1)
 				out = binary.LittleEndian.AppendUint32(out, uint32(len(name)))
 				out = pad4(append(out, name...))

@@ -224,15 +224,6 @@ func le32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 func le16(v uint16) []byte { return binary.LittleEndian.AppendUint16(nil, v) }
 func le64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
 
-// utf16le encodes ASCII text as UTF-16LE.
-func utf16le(s string) []byte {
-	var b []byte
-	for _, r := range s {
-		b = append(b, byte(r), byte(r>>8))
-	}
-	return b
-}
-
 // multiVar encodes a variable-size multi-valued value (MS-PST 2.3.3.4.2).
 func multiVar(vals ...[]byte) []byte {
 	b := le32(uint32(len(vals)))

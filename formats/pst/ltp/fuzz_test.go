@@ -131,11 +131,11 @@ func fuzzSeeds() map[string][][]byte {
 		{tag: tag(0x0E07, mapi.PtypInteger16), value: le16(2)},
 		{tag: tag(0x0E1F, mapi.PtypBoolean), value: []byte{1, 0}},
 		{tag: tag(0x0E08, mapi.PtypInteger64), value: le64(1 << 40)},
-		{tag: tag(0x3001, mapi.PtypString), value: utf16le("Inbox")},
+		{tag: tag(0x3001, mapi.PtypString), value: mapi.EncodeUTF16("Inbox")},
 		{tag: tag(0x0037, mapi.PtypString8), value: []byte("subject"), block: 1},
 		{tag: tag(0x3701, mapi.PtypObject), value: append(le32(0x8145), le32(50)...)},
 		{tag: tag(0x8001, mapi.PtypInteger32|mapi.MultipleFlag), value: append(le32(1), le32(2)...)},
-		{tag: tag(0x8002, mapi.PtypString|mapi.MultipleFlag), value: multiVar(utf16le("a"), utf16le("bc"))},
+		{tag: tag(0x8002, mapi.PtypString|mapi.MultipleFlag), value: multiVar(mapi.EncodeUTF16("a"), mapi.EncodeUTF16("bc"))},
 	}
 	for _, per := range []int{0, 3} {
 		subs := testReader{}
@@ -144,7 +144,7 @@ func fuzzSeeds() map[string][][]byte {
 		add("FuzzBTH", blocks)
 	}
 	subs := testReader{}
-	withSub := append(props[:1:1], pcProp{tag: tag(0x1000, mapi.PtypString), value: utf16le("body in a subnode"), sub: 0x807F})
+	withSub := append(props[:1:1], pcProp{tag: tag(0x1000, mapi.PtypString), value: mapi.EncodeUTF16("body in a subnode"), sub: 0x807F})
 	blocks := buildPC(withSub, 0, subs)
 	add("FuzzPC", append(blocks, subs[0x807F]...))
 	// TCs: row matrix in the heap, and in a subnode (the last block)

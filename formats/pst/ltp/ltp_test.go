@@ -198,14 +198,14 @@ func TestPC(t *testing.T) {
 		{tag: tag(0x0E1F, mapi.PtypBoolean), value: []byte{1, 0}},
 		{tag: tag(0x0E08, mapi.PtypInteger64), value: le64(1 << 40)},
 		{tag: tag(0x0E06, mapi.PtypTime), value: le64(0x01D0000000000000), block: 1},
-		{tag: tag(0x3001, mapi.PtypString), value: utf16le("Personal Folders")},
+		{tag: tag(0x3001, mapi.PtypString), value: mapi.EncodeUTF16("Personal Folders")},
 		{tag: tag(0x0037, mapi.PtypString8), value: []byte("ansi subject")},
 		{tag: tag(0x0FF9, mapi.PtypGuid), value: guid, block: 1},
-		{tag: tag(0x1000, mapi.PtypString), value: utf16le(strings.Repeat("body ", 3000)), sub: 0x807F},
+		{tag: tag(0x1000, mapi.PtypString), value: mapi.EncodeUTF16(strings.Repeat("body ", 3000)), sub: 0x807F},
 		{tag: tag(0x0FFF, mapi.PtypBinary), hnid: &zero},
 		{tag: tag(0x3701, mapi.PtypObject), value: append(le32(0x8145), le32(5000)...)},
 		{tag: tag(0x8001, mapi.PtypInteger32|mapi.MultipleFlag), value: append(le32(1), le32(2)...)},
-		{tag: tag(0x8002, mapi.PtypString|mapi.MultipleFlag), value: multiVar(utf16le("one"), utf16le("two"), nil)},
+		{tag: tag(0x8002, mapi.PtypString|mapi.MultipleFlag), value: multiVar(mapi.EncodeUTF16("one"), mapi.EncodeUTF16("two"), nil)},
 		{tag: tag(0x8003, mapi.PtypBinary|mapi.MultipleFlag), value: multiVar([]byte{1, 2, 3})},
 		{tag: tag(0x8004, mapi.PtypString8|mapi.MultipleFlag), value: append(le32(2), le32(0x100)...), block: 1},
 		{tag: tag(0x8005, mapi.PtypBinary), hnid: &missing},
@@ -329,8 +329,8 @@ var tcCols = []tcCol{
 func tcRows(n int) [][][]byte {
 	var rows [][][]byte
 	for i := 0; i < n; i++ {
-		r := [][]byte{le32(uint32(0x200004 + 32*i)), le32(1), le64(0x01D0000000000000 + uint64(i)), utf16le("subject " + string(rune('A'+i%26))),
-			le32(uint32(i)), nil, nil, le16(uint16(i)), {byte(i % 2), 0}, multiVar(utf16le("x"), utf16le("y"))}
+		r := [][]byte{le32(uint32(0x200004 + 32*i)), le32(1), le64(0x01D0000000000000 + uint64(i)), mapi.EncodeUTF16("subject " + string(rune('A'+i%26))),
+			le32(uint32(i)), nil, nil, le16(uint16(i)), {byte(i % 2), 0}, multiVar(mapi.EncodeUTF16("x"), mapi.EncodeUTF16("y"))}
 		if i%3 == 0 {
 			r[5] = le32(7)
 			r[6] = []byte{}
@@ -433,7 +433,7 @@ func TestTCDamage(t *testing.T) {
 	// a cell whose HID is bad: the cell is left out with a warning
 	hb := newHeapBuilder(SigTC)
 	_ = hb
-	b2 := buildTC(tcCols[:4], [][][]byte{{le32(0x24), le32(1), le64(5), utf16le("s")}}, 0, testReader{})
+	b2 := buildTC(tcCols[:4], [][][]byte{{le32(0x24), le32(1), le64(5), mapi.EncodeUTF16("s")}}, 0, testReader{})
 	h, _ := NewHeap(b2)
 	info, _ := h.Get(h.UserRoot())
 	rowsHID := HID(binary.LittleEndian.Uint32(info[14:]))
@@ -487,7 +487,7 @@ func TestSplitMulti(t *testing.T) {
 		{"int32s", mapi.PtypInteger32, append(le32(1), le32(2)...), 2, ""},
 		{"int32s ragged", mapi.PtypInteger32, []byte{1, 2, 3, 4, 5}, 0, "not a whole number"},
 		{"guids", mapi.PtypGuid, make([]byte, 32), 2, ""},
-		{"strings", mapi.PtypString, multiVar(utf16le("a"), nil, utf16le("bc")), 3, ""},
+		{"strings", mapi.PtypString, multiVar(mapi.EncodeUTF16("a"), nil, mapi.EncodeUTF16("bc")), 3, ""},
 		{"empty", mapi.PtypBinary, nil, 0, ""},
 		{"count 4 GB", mapi.PtypBinary, append(le32(0xFFFFFFFF), 0, 0, 0, 0), 0, "ulCount 4294967295"},
 		{"offset outside", mapi.PtypBinary, append(le32(1), le32(0x7FFFFFFF)...), 0, "outside"},
