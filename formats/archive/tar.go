@@ -14,7 +14,7 @@ func init() {
 	formats.Register(formats.Format{Name: "tar", Match: MatchTar, OpenFile: OpenTar})
 }
 
-// Match recognizes a ustar header ("ustar" at offset 257, POSIX and GNU)
+// MatchTar recognizes a ustar header ("ustar" at offset 257, POSIX and GNU)
 // whose checksum is right.
 func MatchTar(p *formats.Probe) int {
 	h := p.Head
