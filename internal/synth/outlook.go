@@ -202,11 +202,9 @@ func (s *propSet) set(id uint16, t mapi.PropType, v []byte) {
 	s.p.Set(&mapi.Property{Tag: mapi.NewTag(id, t), Value: v})
 }
 
-func (s *propSet) str(id uint16, v string) { s.set(id, mapi.PtypString, mapi.EncodeUTF16(v)) }
-func (s *propSet) bin(id uint16, v []byte) { s.set(id, mapi.PtypBinary, v) }
-func (s *propSet) i32(id uint16, v int32) {
-	s.set(id, mapi.PtypInteger32, binary.LittleEndian.AppendUint32(nil, uint32(v)))
-}
+func (s *propSet) str(id uint16, v string) { s.p.SetString(id, v) }
+func (s *propSet) bin(id uint16, v []byte) { s.p.SetBinary(id, v) }
+func (s *propSet) i32(id uint16, v int32)  { s.p.SetInt32(id, v) }
 func (s *propSet) boolean(id uint16, v bool) {
 	b := []byte{0, 0}
 	if v {
@@ -214,7 +212,7 @@ func (s *propSet) boolean(id uint16, v bool) {
 	}
 	s.set(id, mapi.PtypBoolean, b)
 }
-func (s *propSet) time(id uint16, t time.Time) { s.set(id, mapi.PtypTime, fileTime(t)) }
+func (s *propSet) time(id uint16, t time.Time) { s.p.SetTime(id, t) }
 func (s *propSet) strs(id uint16, v []string) {
 	p := &mapi.Property{Tag: mapi.NewTag(id, mapi.PtypString|mapi.MultipleFlag)}
 	for _, x := range v {
