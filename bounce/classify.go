@@ -138,6 +138,14 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t)
+	if a.name == "Gmail" && action == "delayed" && (r == "" || r == Blocked || r == NetworkError) {
+		// Gmail's warning "Delivery to the following recipient has been
+		// delayed ... will be retried for N more day(s)" after a
+		// connection that failed (dropped, refused): the message has not
+		// gone yet and will expire if it keeps failing (a reply that says
+		// more, "4.2.2 Mailbox Full", keeps its own reason)
+		return Expired
+	}
 	if r == MailboxFull && definite(SystemFull, t) {
 		// "insufficient disk space; try again later": the server's
 		// own spool, not the recipient's mailbox
