@@ -146,9 +146,10 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// more, "4.2.2 Mailbox Full", keeps its own reason)
 		return Expired
 	}
-	if r == MailboxFull && definite(SystemFull, t) {
-		// "insufficient disk space; try again later": the server's
-		// own spool, not the recipient's mailbox
+	if (r == MailboxFull || r == UserUnknown || r == Filtered) && definite(SystemFull, t) {
+		// "insufficient disk space; try again later", "mailbox
+		// unavailable (not enough free space)": the server's own
+		// spool, not the recipient's mailbox or address
 		r = SystemFull
 	}
 	if (r == "" || r == NetworkError || r == SystemError || r == Expired) && definite(MailerError, t) {
@@ -161,11 +162,13 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// failing, which is what there is to fix
 		r = NetworkError
 	}
-	if r == HostUnknown && definite(NetworkError, t) {
+	if r == HostUnknown && definite(NetworkError, t) && !definite(HostUnknown, t) {
 		// a lookup that failed for the time being ("Name service error:
 		// Host not found, try again", "DNS Error: ... SERVFAIL"), or
 		// an answer the name server garbled: the network, not a
-		// domain known not to exist
+		// domain known not to exist (unless the words say it does not:
+		// Gmail's "DNS Error: Domain name not found", a definite
+		// hostunknown row)
 		r = NetworkError
 	}
 	if a.kind == agentList && (r == "" || r == UserUnknown && sr != UserUnknown || r == Filtered || r == Rejected) {

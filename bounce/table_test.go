@@ -344,3 +344,21 @@ func TestDataStageUserUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestDefiniteOverrides: the definite rows of one reason that overrule
+// another's words: a server's own full disk is not the recipient's
+// mailbox (nor an unknown address), a domain a resolver says does not
+// exist is not a failed lookup, while a lookup that failed stays one.
+func TestDefiniteOverrides(t *testing.T) {
+	for _, c := range []struct{ status, reply, text, want string }{
+		{"", "452", "452 Requested action not taken: mailbox unavailable (not enough free space)", SystemFull},
+		{"", "550", "550 Requested action not taken: mailbox unavailable", Filtered},
+		{"", "", "DNS Error: Domain name not found", HostUnknown},
+		{"", "", "DNS Error: DNS type 'mx' lookup of example.com responded with code SERVFAIL", NetworkError},
+		{"", "", "Name service error for example.com: Host not found, try again", NetworkError},
+	} {
+		if got := Classify(c.status, c.reply, c.text, "failed"); got != c.want {
+			t.Errorf("Classify(%q, %q) = %s, want %s", c.status, c.text, got, c.want)
+		}
+	}
+}
