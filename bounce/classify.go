@@ -115,6 +115,18 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 	}
 	sr := StatusReason(status)
 	stage := smtpStage(normText(context))
+	gmailReason := ""
+	if a.name == "Gmail" {
+		// Gmail's "(state N)": the command the reply came at, and
+		// for some states the reason
+		var st string
+		if st, gmailReason = gmailState(status, t); st != "" {
+			stage = st
+		}
+		if gmailReason == Filtered || gmailReason == NoRelaying {
+			return gmailReason
+		}
+	}
 	switch stage {
 	case "HELO":
 		// refused before any address was given: the sending host itself
@@ -212,6 +224,11 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 	}
 	if r != "" {
 		return r
+	}
+	if gmailReason != "" {
+		// a state of a failed TLS or AUTH exchange, with words that
+		// say nothing more
+		return gmailReason
 	}
 	return fallback(status, sr, t, action)
 }
