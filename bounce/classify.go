@@ -149,7 +149,7 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		}
 		return Rejected
 	}
-	r := byWords(status, sr, t)
+	r := byWords(status, sr, t, stage)
 	if a.name == "Gmail" && action == "delayed" && (r == "" || r == Blocked || r == NetworkError) {
 		// Gmail's warning "Delivery to the following recipient has been
 		// delayed ... will be retried for N more day(s)" after a
@@ -234,13 +234,18 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 }
 
 // byWords decides from the status code and the words, or returns "".
-func byWords(status, sr, t string) string {
+func byWords(status, sr, t, stage string) string {
 	if sr != "" && precise[status[2:]] && !matchReason(MailboxFull, t) && !matchReason(MesgTooBig, t) {
 		return sr
 	}
 	// the words first: they are more specific than a status code ("550
 	// 5.1.1 ... refused due to recipient preferences")
 	for _, r := range firstRound {
+		if r == SpamDetected && sr != "" && (stage == "RCPT" || stage == "MAIL" || stage == "HELO") {
+			// refused before the message was sent: its content was not
+			// read, and the status code says more than spam words
+			continue
+		}
 		if r == MesgTooBig && sr == ExceedLimit && !definite(MesgTooBig, t) {
 			// X.2.3 says the size is over an administrative limit of
 			// the recipient's system: "message size exceeds" words

@@ -362,3 +362,19 @@ func TestDefiniteOverrides(t *testing.T) {
 		}
 	}
 }
+
+// TestSpamWordsBeforeData: spam words in a refusal at RCPT TO (the
+// content not yet sent) do not overrule the status code; after DATA they
+// do.
+func TestSpamWordsBeforeData(t *testing.T) {
+	for _, c := range []struct{ status, context, want string }{
+		{"5.6.1", "(in reply to RCPT TO command)", ContentError},
+		{"5.6.1", "(in reply to end of DATA command)", SpamDetected},
+		{"5.0.0", "(in reply to RCPT TO command)", SpamDetected},
+	} {
+		text := "500 " + c.status + " Message content rejected"
+		if got := classify(c.status, "500", text, text+" "+c.context, "failed"); got != c.want {
+			t.Errorf("%s %s: %s, want %s", c.status, c.context, got, c.want)
+		}
+	}
+}
