@@ -33,7 +33,7 @@ var secondRound = []string{
 // words are read; the others are weighed with the words.
 var precise = map[string]bool{
 	"2.2": true, "3.4": true, "2.3": true, "1.6": true, "1.7": true, "1.8": true,
-	"2.0": true, "7.13": true, "5.3": true,
+	"7.13": true, "5.3": true,
 }
 
 var stageRe = lazyRegexp(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|mail command|rcpt to|rcpt command|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)

@@ -378,3 +378,19 @@ func TestSpamWordsBeforeData(t *testing.T) {
 		}
 	}
 }
+
+// TestUndefinedMailboxStatus: X.2.0 ("other or undefined mailbox
+// status", RFC 3463) does not decide over the words; without words that
+// say more it stands for filtered.
+func TestUndefinedMailboxStatus(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", SpamDetected},
+		{"550 5.2.0 <a@example.org>... Mailbox quota exceeded", MailboxFull},
+		{"550 5.2.0 Requested action not taken", Filtered},
+	} {
+		ctx := c.text + " (in reply to end of DATA command)"
+		if got := classify("5.2.0", "550", c.text, ctx, "failed"); got != c.want {
+			t.Errorf("%q: %s, want %s", c.text, got, c.want)
+		}
+	}
+}
