@@ -58,6 +58,13 @@ func TestParseNoticeForms(t *testing.T) {
 			daemon + "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n" +
 				"  gone@example.com\n    SMTP error from remote mail server after RCPT TO:<gone@example.com>:\n    host mx.example.com [192.0.2.1]: 550 Rejected\n",
 			"gone@example.com", OnHold, "SMTP error from remote mail server", ""},
+		{"Exim: an address the remote server quotes in its reply is not another recipient",
+			daemon + "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\nrecipients. This is a permanent error. The following address(es) failed:\n\n" +
+				"  gone@example.com\n    SMTP error from remote mail server after RCPT TO:<gone@example.com>:\n    host mx.example.com [192.0.2.1]: 550 5.1.1 <alias@example.net>: Recipient address rejected: User unknown in virtual alias table\n",
+			"gone@example.com", UserUnknown, "550 5.1.1 <alias@example.net>", "alias@example.net"},
+		{"sendmail: a line led by a reply code and an address names a recipient",
+			daemon + "   ----- Transcript of session follows -----\n554 <gone@example.com>... Remote protocol error\n550 <other@example.org>... User unknown\n",
+			"other@example.org", Filtered, "User unknown", ""},
 		{"Gmail: a delay warning after a dropped connection is the message expiring",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Delay)\n\n" +
 				"This is an automatically generated Delivery Status Notification\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n" +

@@ -90,9 +90,15 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	for i, l := range lines {
 		// "You are not a member of this mailing list <list@example.org>.",
 		// "User's mailbox is full: <a@example.jp>"
-		if m := angleAddr.FindStringSubmatch(l); m != nil && !leadAddr.MatchString(l) && !mailFrom.MatchString(l) &&
+		if m := angleAddr.FindStringSubmatchIndex(l); m != nil && !leadAddr.MatchString(l) && !mailFrom.MatchString(l) &&
 			(failureWords.MatchString(l) || Classify("", "", l, "failed") != OnHold) {
-			add(i, m[1], false)
+			// after a reply code ("host mx [ip]: 550 5.1.1 <a@b>: ..."),
+			// the address the server quotes: a recipient only if the
+			// notice names none of its own; a line that starts with
+			// the code and the address (sendmail's "554 <a@b>...
+			// Remote protocol error") names one
+			pre := l[:m[2]-1]
+			add(i, l[m[2]:m[3]], replyOrStatus.MatchString(pre) && !codeOnly.MatchString(pre))
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].line < hits[b].line })
@@ -152,6 +158,10 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	}
 	return out
 }
+
+// codeOnly is a line's start that is a reply code and nothing else (an
+// enhanced status code may follow): "554 ", "<<< 550 5.1.1 ".
+var codeOnly = lazyRegexp(`^[ \t]*(?:<<<[ \t]*)?[45][0-9][0-9][ -][ \t]*(?:[45]\.[0-9]{1,3}\.[0-9]{1,3}[ \t]+)?$`)
 
 // nameAddr is the bracketed address right after a display name.
 var nameAddr = lazyRegexp(`^[>"']?[ \t]+<(` + addrRe.String() + `)>`)
