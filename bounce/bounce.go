@@ -443,13 +443,15 @@ var (
 	// expressions they replace)
 	senderWords = wordList{"mailer-daemon", "mailer daemon", "postmaster", "post_master", "poostmaster", "mail delivery",
 		"delivery subsystem", "delivery system", "mail administrator", "mail system", "mailerdaemon", "nobody@", "bounce",
-		"-admin@", "-owner@", "メール配信"}
+		"-admin@", "-owner@", "メール配信", "mail deliver system", "interscan", "content-filter at", "sysadmin@"}
 	subjectWords = wordList{"undeliver", "returned mail", "returning message", "delivery status", "delivery failure",
 		"delivery failed", "delivery has failed", "delivery notification", "delivery report", "failure notice",
 		"mail delivery", "mail system error", "non-delivery", "non delivery", "nondelivery", "could not be delivered",
 		"not delivered", "not be delivered", "returned to sender", "delayed mail", "delivery delayed",
 		"message you sent blocked", "message you sent was blocked", "mail failed", "rejected", "warning: could not send",
-		"配信", "不達", "エラー", "не доставлен", "zustellung", "remis", "nicht zugestellt"}
+		"配信", "不達", "エラー", "не доставлен", "zustellung", "remis", "nicht zugestellt",
+		"mail failure", "message frozen", "error(s) in forwarding", "[bounce]", "bulk email filter", "delivery_failure",
+		"recapitabile", "failed delivery", "error sending your mail"}
 	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен`)
 	delayWords   = lazyRegexp(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
 )

@@ -133,3 +133,28 @@ func TestNullSender(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeSenderAndSubject: notices whose sender is not named like a
+// mail system are told by their subject (as the products that write
+// them title them) or by a sender name such a product uses.
+func TestNoticeSenderAndSubject(t *testing.T) {
+	body := "\nThe following recipient could not be reached:\n\n<gone@example.com>: 550 5.1.1 User unknown\n"
+	for _, c := range []struct{ from, subject string }{
+		{"Relay <relay@example.net>", "Mail failure - rejected by filter"},
+		{"Relay <relay@example.net>", "Message frozen"},
+		{"Relay <relay@example.net>", "Non recapitabile: prova"},
+		{"Relay <relay@example.net>", "DELIVERY_FAILURE: prova"},
+		{"\"InterScan MSS\" <relay@example.net>", "Notice"},
+		{"\"Mail Deliver System\" <relay@example.net>", "Notice"},
+	} {
+		msg := "From: " + c.from + "\nTo: me@example.org\nSubject: " + c.subject + "\n" + body
+		r := Parse([]byte(msg))
+		if r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != "gone@example.com" {
+			t.Errorf("From %q, Subject %q: %+v", c.from, c.subject, r)
+		}
+	}
+	// a person's message with such a subject and no notice in it is not one
+	if r := Parse([]byte("From: Ann <ann@example.net>\nTo: me@example.org\nSubject: Mail failure at our office\n\nThe printer is broken again.\n")); r != nil {
+		t.Errorf("a person's message read as a notice: %+v", r)
+	}
+}
