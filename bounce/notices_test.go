@@ -65,6 +65,19 @@ func TestParseNoticeForms(t *testing.T) {
 		{"sendmail: a line led by a reply code and an address names a recipient",
 			daemon + "   ----- Transcript of session follows -----\n554 <gone@example.com>... Remote protocol error\n550 <other@example.org>... User unknown\n",
 			"other@example.org", Filtered, "User unknown", ""},
+		{"Messaging Server: the recipient named in the summary of the original, then as the failed one",
+			daemon + "This report relates to a message you sent with the following header fields:\n\n  Message-id: <x@mail.example.org>\n  From: me@example.org\n  To: gone@example.com\n  Subject: hello\n\n" +
+				"Your message cannot be delivered to the following recipients:\n\n  Recipient address: gone@example.com\n  Reason: Remote SMTP server has rejected address\n  Diagnostic code: smtp;550 Requested action not taken: mailbox unavailable\n  Remote system: dns;mx.example.com (TCP|192.0.2.9|2525|192.0.2.1|25)\n",
+			"gone@example.com", Filtered, "550 Requested action not taken", ""},
+		{"hMailServer: the remote server's reply under its label",
+			daemon + "Your message did not reach some or all of the intended recipients.\n\n   Sent: Thu, 29 Apr 2010 23:30:00 +0900\n   Subject: hello\n\nThe following recipient(s) could not be reached:\n\ngone@example.com\n   Error Type: SMTP\n   Remote server (192.0.2.1) issued an error.\n   hMailServer sent: RCPT TO:<gone@example.com>\n   Remote server replied: 552 5.2.2 Mailbox full\n",
+			"gone@example.com", MailboxFull, "552 5.2.2 Mailbox full", ""},
+		{"MDaemon: a session transcript with arrows",
+			daemon + "The attached message had PERMANENT fatal delivery errors!\n\nYOUR MESSAGE WAS NOT DELIVERED TO ANY OF IT'S RECIPIENTS!\n\n--- Session Transcript ---\n Thu 2010-04-29 23:34:46: *  To: gone@example.com\n Thu 2010-04-29 23:34:46: --> RCPT To:<gone@example.com>\n Thu 2010-04-29 23:34:46: <-- 550 5.1.1 <gone@example.com>... User unknown\n--- End Transcript ---\n",
+			"gone@example.com", UserUnknown, "550 5.1.1", ""},
+		{"MailEnable: the address in an SMTP: label",
+			daemon + "MailEnable: Message could not be delivered to some recipients.\nThe following recipient(s) could not be reached:\n\n\tRecipient: [SMTP:gone@example.com]\n\tReason: 554 5.7.1 Message rejected as spam by Content Filtering.\n",
+			"gone@example.com", SpamDetected, "554 5.7.1 Message rejected as spam", ""},
 		{"Gmail: a delay warning after a dropped connection is the message expiring",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Delay)\n\n" +
 				"This is an automatically generated Delivery Status Notification\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n" +

@@ -27,8 +27,8 @@ var (
 	// a line that names the recipient in an SMTP transcript or a phrase:
 	// "RCPT TO:<a@b>", "<<< 550 <a@b>... User unknown", "to a@b failed"
 	// "addressed to 'a@b'", "your message to a@b", Exchange's X.400 form
-	// "c=US;...;dda:SMTP=a@b;"
-	rcptAddr = lazyRegexp(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|addressed to|(?:message|mail) to|generated (?:by|from)|\bmailbox:?[ \t]|address:?|userid:?|destinataire:?|宛先:?|\bsmtp=)[ \t]*[<"']?(` + addrRe.String() + `)`)
+	// "c=US;...;dda:SMTP=a@b;", MailEnable's "Recipient: [SMTP:a@b]"
+	rcptAddr = lazyRegexp(`(?i)(?:rcpt to:?|recipient:?|to:|for|delivery to|deliver to|delivered to:?|undeliverable to|addressed to|(?:message|mail) to|generated (?:by|from)|\bmailbox:?[ \t]|address:?|userid:?|destinataire:?|宛先:?|\bsmtp=|\[smtp:)[ \t]*[<"']?(` + addrRe.String() + `)`)
 	// a line of a summary of the original's header ("To: list@example.org"
 	// above "Subject: ..."), and the header field names around it
 	summaryTo    = lazyRegexp(`(?i)^[ \t]*(?:to|cc)[ \t]*:`)
@@ -36,7 +36,7 @@ var (
 	// the sender's address in an SMTP transcript
 	mailFrom = lazyRegexp(`(?i)mail from:?\s*<`)
 	// reply-code line: the server's own words begin here
-	codeLine = lazyRegexp(`(?m)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
+	codeLine = lazyRegexp(`(?im)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
 )
 
 // textRecipients finds the failed recipients of a free-text notice and the
@@ -56,14 +56,23 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 		minor bool // kept only when no other address is found
 	}
 	var hits []hit
-	seen := map[string]bool{}
+	seen := map[string]int{} // address -> its hit
 	add := func(i int, a string, minor bool) {
 		a = strings.Trim(a, ".")
 		k := strings.ToLower(a)
-		if exclude[k] || seen[k] || looksLikeID(a) || strings.HasPrefix(a, "/") || strings.HasPrefix(a, "|") {
+		if exclude[k] || looksLikeID(a) || strings.HasPrefix(a, "/") || strings.HasPrefix(a, "|") {
 			return
 		}
-		seen[k] = true
+		if j, ok := seen[k]; ok {
+			if hits[j].minor && !minor {
+				// named in a summary of the original's header first
+				// ("To: a@b"), then as the failed recipient: its block
+				// starts at the second
+				hits[j] = hit{i, a, false}
+			}
+			return
+		}
+		seen[k] = len(hits)
 		hits = append(hits, hit{i, a, minor})
 	}
 	for i, l := range lines {
@@ -221,7 +230,7 @@ func remoteWords(blk []string, addr string) string {
 		var b strings.Builder
 		b.WriteString(w)
 		for _, m := range blk[i+1:] {
-			if strings.TrimSpace(m) == "" || boxLine.MatchString(m) {
+			if strings.TrimSpace(m) == "" || boxLine.MatchString(m) || reportField.MatchString(m) {
 				break
 			}
 			b.WriteString(" ")
@@ -298,7 +307,10 @@ var (
 	// a line that opens or closes a heading of dashes
 	dashEdge = lazyRegexp(`^\s*-{3,}|-{3,}\s*$`)
 	// the words a notice puts before the server's reply
-	replyLabel = lazyRegexp(`(?i)^(?:(?:remote host |host \S+ |server )?said:|(?:the error that the other server )?returned was:|<<<|error:|reason:|diagnostic[- ]code:|smtp;)\s*`)
+	replyLabel = lazyRegexp(`(?i)^(?:(?:(?:remote host |host \S+ |server )?said:|(?:the error that the other server )?returned was:|<<<|error:|reason:|diagnostic[- ]code:|smtp;)\s*)+`)
+	// a line of report fields after the server's words ("Remote system:
+	// dns;mx...", "Last-Attempt-Date: ..."): not more of them
+	reportField = lazyRegexp(`(?i)^\s*(?:remote system|remote-mta|reporting-mta|last-attempt-date|final-recipient|original-recipient|action|status)\s*:`)
 	// reply codes (and a label) ending a prefix: "said: 554 554 "
 	leadingCodes = lazyRegexp(`(?i)(?:(?:said|was|error|reason):\s*)?(?:[245][0-9][0-9][ -]+)+$`)
 )
