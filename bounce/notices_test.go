@@ -78,6 +78,18 @@ func TestParseNoticeForms(t *testing.T) {
 		{"MailEnable: the address in an SMTP: label",
 			daemon + "MailEnable: Message could not be delivered to some recipients.\nThe following recipient(s) could not be reached:\n\n\tRecipient: [SMTP:gone@example.com]\n\tReason: 554 5.7.1 Message rejected as spam by Content Filtering.\n",
 			"gone@example.com", SpamDetected, "554 5.7.1 Message rejected as spam", ""},
+		{"Exchange in German: its own wording says the message did not arrive",
+			"From: Systemadministrator <postmaster@example.com>\nTo: me@example.org\nSubject: Unzustellbar: hello\n\n" +
+				"Ihre Nachricht hat einige oder alle Empfänger nicht erreicht.\n\n      Betreff:\thello\n      Gesendet am:\t29.04.2010 23:30\n\n" +
+				"Folgende(r) Empfänger konnte(n) nicht erreicht werden:\n\n      gone@example.com am 29.04.2010 23:34\n            552 5.2.2 Mailbox full\n",
+			"gone@example.com", MailboxFull, "552 5.2.2 Mailbox full", ""},
+		{"Office 365: a reply without an enhanced code, quoted after 'Remote Server returned'",
+			"From: Microsoft Outlook <postmaster@example.org>\nTo: me@example.org\nSubject: Undeliverable: hello\n\n" +
+				"Your message to gone@example.com couldn't be delivered.\n\nDiagnostic information for administrators:\n\nGenerating server: X1.prod.outlook.com\nReceiving server: mx.example.com\n\ngone@example.com\nRemote Server returned '550 Requested action not taken: mailbox unavailable'\n",
+			"gone@example.com", "", "550 Requested action not taken: mailbox unavailable", ""},
+		{"SurgeMail: a reply after 'status'",
+			daemon + "Message not delivered to recipients below. Hard bounce.\n\n  gone@example.com\n     Failed, status 550 Requested action not taken: mailbox unavailable\n",
+			"gone@example.com", "", "550 Requested action not taken", ""},
 		{"Gmail: a delay warning after a dropped connection is the message expiring",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Delay)\n\n" +
 				"This is an automatically generated Delivery Status Notification\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n" +

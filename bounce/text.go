@@ -36,7 +36,7 @@ var (
 	// the sender's address in an SMTP transcript
 	mailFrom = lazyRegexp(`(?i)mail from:?\s*<`)
 	// reply-code line: the server's own words begin here
-	codeLine = lazyRegexp(`(?im)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
+	codeLine = lazyRegexp(`(?im)(?:^|said:|returned was:|\<\<\<|<--|error:|reason:|diagnostic[- ]code:|remote host said:|replied:|response:|status:?|returned '|\(|\s#)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
 )
 
 // textRecipients finds the failed recipients of a free-text notice and the
@@ -168,6 +168,12 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	return out
 }
 
+// replyAt finds a reply code in a code line's match.
+var replyAt = lazyRegexp(`[245][0-9][0-9](?:[ -]|$)`)
+
+// closing is the mark that closes each opening one.
+var closing = map[byte]byte{'(': ')', '\'': '\''}
+
 // codeOnly is a line's start that is a reply code and nothing else (an
 // enhanced status code may follow): "554 ", "<<< 550 5.1.1 ".
 var codeOnly = lazyRegexp(`^[ \t]*(?:<<<[ \t]*)?[45][0-9][0-9][ -][ \t]*(?:[45]\.[0-9]{1,3}\.[0-9]{1,3}[ \t]+)?$`)
@@ -202,6 +208,14 @@ func remoteWords(blk []string, addr string) string {
 			continue
 		}
 		start := loc[0]
+		opener := byte(0)
+		if m := replyAt.FindStringIndex(l[loc[0]:loc[1]]); m != nil && m[0] > 0 {
+			// a label in front of the reply ("replied: 550 ...",
+			// MDaemon's "<-- 550 ...", "returned '550 ...'"): the
+			// words start at the code
+			opener = l[loc[0]+m[0]-1]
+			start = loc[0] + m[0]
+		}
 		if findReply(l[loc[0]:loc[1]]) == "" {
 			// a status code alone: where it starts
 			if l[start] != '#' && (l[start] < '0' || l[start] > '9') {
@@ -227,6 +241,10 @@ func remoteWords(blk []string, addr string) string {
 		}
 		w := strings.TrimSpace(l[start:])
 		w = strings.TrimSpace(replyLabel.ReplaceAllString(w, ""))
+		if opener == '(' || opener == '\'' {
+			// "(550 ...)", "'550 ...'": without the closing mark
+			w = strings.TrimSuffix(w, string(closing[opener]))
+		}
 		var b strings.Builder
 		b.WriteString(w)
 		for _, m := range blk[i+1:] {
