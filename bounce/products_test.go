@@ -108,3 +108,34 @@ func TestProductForms(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoRecipients: notices that name two failed recipients, each with
+// its own reply (Gmail's: one reply for the addresses it lists), give each
+// its own words (without the bracket sendmail closes its "(reason: ...)"
+// with).
+func TestTwoRecipients(t *testing.T) {
+	head := "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: me@example.org\nSubject: Mail delivery failed\n\n"
+	a, b := "550 5.1.1", "552 5.2.2"
+	for _, c := range []struct{ name, body, bReply string }{
+		{"Exim", "The following address(es) failed:\n\n  a@example.com\n    SMTP error from remote mail server after RCPT TO:<a@example.com>:\n    host mx.example.com [192.0.2.1]: 550 5.1.1 <a@example.com>: User unknown\n  b@example.net\n    SMTP error from remote mail server after RCPT TO:<b@example.net>:\n    host mx.example.net [192.0.2.2]: 552 5.2.2 <b@example.net>: Mailbox full\n", b},
+		{"qmail", "Hi. This is the qmail-send program at mx.example.net.\n\n<a@example.com>:\n192.0.2.1 does not like recipient.\nRemote host said: 550 5.1.1 <a@example.com>: User unknown\nGiving up on 192.0.2.1.\n\n<b@example.net>:\n192.0.2.2 does not like recipient.\nRemote host said: 552 5.2.2 Mailbox full\nGiving up on 192.0.2.2.\n", b},
+		{"Exchange 2003", "Your message did not reach some or all of the intended recipients.\n\n      Subject:\thello\n      Sent:\t4/29/2010 11:30 PM\n\nThe following recipient(s) cannot be reached:\n\n      a@example.com on 4/29/2010 11:34 PM\n            550 5.1.1 User unknown\n            <mx.example.com #5.1.1>\n\n      b@example.net on 4/29/2010 11:34 PM\n            552 5.2.2 Mailbox full\n            <mx.example.net #5.2.2>\n", b},
+		{"hMailServer", "The following recipient(s) could not be reached:\n\na@example.com\n   Error Type: SMTP\n   Remote server replied: 550 5.1.1 User unknown\n\nb@example.net\n   Error Type: SMTP\n   Remote server replied: 552 5.2.2 Mailbox full\n", b},
+		{"Gmail", "Delivery to the following recipients failed permanently:\n\n     a@example.com\n     b@example.net\n\nTechnical details of permanent failure:\nGoogle tried to deliver your message, but it was rejected by the server for the recipient domain example.com by mx.example.com. [192.0.2.1].\n\nThe error that the other server returned was:\n550 5.1.1 User unknown\n", a},
+		{"Domino", "Your message\n\n  Subject: hello\n\nwas not delivered to:\n\n  a@example.com\n\nbecause:\n\n  550 5.1.1 User unknown\n\nYour message\n\n  Subject: hello\n\nwas not delivered to:\n\n  b@example.net\n\nbecause:\n\n  552 5.2.2 Mailbox full\n", b},
+		{"Postfix", "This is the mail system at host mx.example.net.\n\n<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>:\n    User unknown (in reply to RCPT TO command)\n\n<b@example.net>: host mx.example.net[192.0.2.2] said: 552 5.2.2 Mailbox full\n    (in reply to RCPT TO command)\n", b},
+		{"sendmail", "   ----- The following addresses had permanent fatal errors -----\n<a@example.com>\n    (reason: 550 5.1.1 <a@example.com>... User unknown)\n<b@example.net>\n    (reason: 552 5.2.2 Mailbox full)\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.com.:\n>>> RCPT To:<a@example.com>\n<<< 550 5.1.1 <a@example.com>... User unknown\n... while talking to mx.example.net.:\n>>> RCPT To:<b@example.net>\n<<< 552 5.2.2 Mailbox full\n", b},
+	} {
+		rep := Parse([]byte(head + c.body))
+		if rep == nil || len(rep.Recipients) != 2 {
+			t.Errorf("%s: %+v", c.name, rep)
+			continue
+		}
+		for i, w := range []struct{ addr, reply string }{{"a@example.com", a}, {"b@example.net", c.bReply}} {
+			r := rep.Recipients[i]
+			if r.Address != w.addr || !strings.HasPrefix(r.RemoteText, w.reply) || strings.HasSuffix(r.RemoteText, "full)") || strings.HasSuffix(r.RemoteText, "unknown)") {
+				t.Errorf("%s: recipient %d: %+v, want %s with %q", c.name, i, r, w.addr, w.reply)
+			}
+		}
+	}
+}

@@ -241,6 +241,10 @@ func remoteWords(blk []string, addr string) string {
 		}
 		w := strings.TrimSpace(l[start:])
 		w = strings.TrimSpace(replyLabel.ReplaceAllString(w, ""))
+		if strings.HasSuffix(strings.ToLower(strings.TrimSpace(l[:start])), "(reason:") {
+			// sendmail's "(reason: 550 ...)"
+			opener = '('
+		}
 		if opener == '(' || opener == '\'' {
 			// "(550 ...)", "'550 ...'": without the closing mark
 			w = strings.TrimSuffix(w, string(closing[opener]))
