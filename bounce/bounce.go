@@ -451,7 +451,9 @@ var (
 		"message you sent blocked", "message you sent was blocked", "mail failed", "rejected", "warning: could not send",
 		"配信", "不達", "エラー", "не доставлен", "zustellung", "remis", "nicht zugestellt",
 		"mail failure", "message frozen", "error(s) in forwarding", "[bounce]", "bulk email filter", "delivery_failure",
-		"recapitabile", "failed delivery", "error sending your mail", "unzustellbar", "no entregado", "non consegnato"}
+		"recapitabile", "failed delivery", "error sending your mail", "unzustellbar", "no entregado", "non consegnato",
+		"returned message", "undelivered", "bounced mail", "delivery problem", "delivery error", "failed to deliver",
+		"could not deliver", "not deliverable"}
 	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен|nicht erreicht|unzustellbar|nicht zugestellt|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue`)
 	delayWords   = lazyRegexp(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
 )

@@ -169,6 +169,8 @@ func TestNoticeSenderAndSubject(t *testing.T) {
 		{"Relay <relay@example.net>", "Message frozen"},
 		{"Relay <relay@example.net>", "Non recapitabile: prova"},
 		{"Relay <relay@example.net>", "DELIVERY_FAILURE: prova"},
+		{"Relay <relay@example.net>", "Returned message: hello"},
+		{"Relay <relay@example.net>", "Delivery problem"},
 		{"\"InterScan MSS\" <relay@example.net>", "Notice"},
 		{"\"Mail Deliver System\" <relay@example.net>", "Notice"},
 	} {
