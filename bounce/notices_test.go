@@ -90,6 +90,9 @@ func TestParseNoticeForms(t *testing.T) {
 		{"SurgeMail: a reply after 'status'",
 			daemon + "Message not delivered to recipients below. Hard bounce.\n\n  gone@example.com\n     Failed, status 550 Requested action not taken: mailbox unavailable\n",
 			"gone@example.com", "", "550 Requested action not taken", ""},
+		{"a number in brackets is not a reply code, a failure's code after a bracket is",
+			daemon + "The following address failed:\n\n  gone@example.com (250 KB message)\n    Delivery failed (550 5.1.1 User unknown)\n",
+			"gone@example.com", UserUnknown, "550 5.1.1 User unknown", ""},
 		{"Gmail: a delay warning after a dropped connection is the message expiring",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Delay)\n\n" +
 				"This is an automatically generated Delivery Status Notification\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n" +

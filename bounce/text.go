@@ -36,7 +36,9 @@ var (
 	// the sender's address in an SMTP transcript
 	mailFrom = lazyRegexp(`(?i)mail from:?\s*<`)
 	// reply-code line: the server's own words begin here
-	codeLine = lazyRegexp(`(?im)(?:^|said:|returned was:|\<\<\<|<--|error:|reason:|diagnostic[- ]code:|remote host said:|replied:|response:|status:?|returned '|\(|\s#)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
+	// (after the labels of fewer products, "replied:", MDaemon's "<--",
+	// "(550 ...)", only a failure's code: "(250 bytes)" is not a reply)
+	codeLine = lazyRegexp(`(?im)(?:^|said:|returned was:|\<\<\<|error:|reason:|diagnostic[- ]code:|remote host said:)[ \t]*(?:smtp;[ \t]*)?#?[245][0-9][0-9](?:[ -]|$)|(?:<--|replied:|response:|status:?|returned '|\(|\s#)[ \t]*[45][0-9][0-9](?:[ -]|$)|(?:^|[^0-9.])[245]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9.]|$)`)
 )
 
 // textRecipients finds the failed recipients of a free-text notice and the
