@@ -117,7 +117,7 @@ func parseDSN(s string) []dsnRecipient {
 			final:       addrType(b["final-recipient"]),
 			original:    addrType(b["original-recipient"]),
 			action:      strings.ToLower(firstWord(b["action"])),
-			status:      firstWord(b["status"]),
+			status:      strings.TrimPrefix(firstWord(b["status"]), "#"), // "#5.1.1" (as some write it in text)
 			diagnostic:  diagText(b["diagnostic-code"]),
 			diagType:    diagTypeOf(b["diagnostic-code"]),
 			remoteMTA:   diagText(b["remote-mta"]),

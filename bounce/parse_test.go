@@ -168,3 +168,16 @@ func TestParseAgent(t *testing.T) {
 		}
 	}
 }
+
+// TestDSNStatusWithHash: a Status field written "#5.1.1" (the form notices
+// use in their text) is read as 5.1.1.
+func TestDSNStatusWithHash(t *testing.T) {
+	msg := "From: MAILER-DAEMON@mail.example.org\nTo: me@example.org\nSubject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nDelivery failed.\n\n" +
+		"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mail.example.org\n\nFinal-Recipient: rfc822; gone@example.com\nAction: failed\nStatus: #5.1.1\n" +
+		"Diagnostic-Code: X-Postfix; host mx.example.com said: 550 unknown user\n--B--\n"
+	r := Parse([]byte(msg))
+	if r == nil || len(r.Recipients) != 1 || r.Recipients[0].Status != "5.1.1" || r.Recipients[0].Reason != UserUnknown {
+		t.Fatalf("%+v", r)
+	}
+}
