@@ -453,8 +453,13 @@ var (
 		"mail failure", "message frozen", "error(s) in forwarding", "[bounce]", "bulk email filter", "delivery_failure",
 		"recapitabile", "failed delivery", "error sending your mail", "unzustellbar", "no entregado", "non consegnato",
 		"returned message", "undelivered", "bounced mail", "delivery problem", "delivery error", "failed to deliver",
-		"could not deliver", "not deliverable"}
-	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен|nicht erreicht|unzustellbar|nicht zugestellt|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue`)
+		"could not deliver", "not deliverable",
+		// Outlook's "Undeliverable:" in other languages
+		"onbestelbaar", "nicht zustellbar", "olevererbart", "kézbesíthetetlen", "nedoručitelné", "niedostarczalne",
+		"kan ikke leveres", "ikke leveret", "ei voitu toimittaa", "impossible de remettre", "non distribuibile",
+		"não entregue", "no se puede entregar", "ανεπίδοτο", "teslim edilemedi", "недоставл", "无法传递", "無法傳遞",
+		"配信不能", "未送達", "배달되지 않음", "전달되지 않음"}
+	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен|nicht erreicht|unzustellbar|nicht zugestellt|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue|onbestelbaar|nicht zustellbar|olevererbart|kézbesíthetetlen|nedoručitelné|niedostarczalne|kan ikke leveres|ikke leveret|ei voitu toimittaa|impossible de remettre|non distribuibile|não entregue|no se puede entregar|ανεπίδοτο|teslim edilemedi|недоставл|无法传递|無法傳遞|配信不能|未送達|배달되지 않음|전달되지 않음`)
 	delayWords   = lazyRegexp(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
 )
 

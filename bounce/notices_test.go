@@ -174,6 +174,8 @@ func TestNoticeSenderAndSubject(t *testing.T) {
 		{"Relay <relay@example.net>", "DELIVERY_FAILURE: prova"},
 		{"Relay <relay@example.net>", "Returned message: hello"},
 		{"Relay <relay@example.net>", "Delivery problem"},
+		{"Relay <relay@example.net>", "Onbestelbaar: hallo"},
+		{"Relay <relay@example.net>", "配信不能: こんにちは"},
 		{"\"InterScan MSS\" <relay@example.net>", "Notice"},
 		{"\"Mail Deliver System\" <relay@example.net>", "Notice"},
 	} {
