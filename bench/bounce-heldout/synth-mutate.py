@@ -4,8 +4,10 @@ corpus bounce) with one recipient whose server reply sisimai quotes and which
 appears as written in the file, the reply is swapped for K others from
 replies.txt (the same K for every file, chosen by a fixed seed); the DSN's
 Status field follows the new reply. Writes $HELDOUT/synth/mut/<set>-<file>-<k>.eml.
-Noisy: a template whose reading depends on its provider or product (sisimai's
-Rhost and Lhost tables) reads the swapped-in replies its own way."""
+Noisy (71.7% agreement on 4,595 notices, 2026-11-27): a template whose reading
+depends on its provider or product (sisimai's Rhost and Lhost tables) reads the
+swapped-in replies its own way, and where the reply is also written folded or
+encoded (a DSN's Diagnostic-Code) the old one stays there for sisimai to read."""
 import os, re, glob, random, csv
 H = os.environ.get('HELDOUT', '/work/heldout') + '/synth'
 K = int(os.environ.get('K', '12'))
