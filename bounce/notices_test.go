@@ -93,6 +93,12 @@ func TestParseNoticeForms(t *testing.T) {
 		{"a number in brackets is not a reply code, a failure's code after a bracket is",
 			daemon + "The following address failed:\n\n  gone@example.com (250 KB message)\n    Delivery failed (550 5.1.1 User unknown)\n",
 			"gone@example.com", UserUnknown, "550 5.1.1 User unknown", ""},
+		{"qmail: a recipient at a host name without a dot (an intranet's)",
+			"From: MAILER-DAEMON@mx.example.net\nTo: me@example.org\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.example.net.\n\n<gone@mailhost>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
+			"gone@mailhost", UserUnknown, "Sorry, no mailbox here by that name", ""},
+		{"qmail: a recipient at an address literal",
+			"From: MAILER-DAEMON@mx.example.net\nTo: me@example.org\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.example.net.\n\n<gone@[192.0.2.1]>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
+			"gone@[192.0.2.1]", UserUnknown, "Sorry, no mailbox here by that name", ""},
 		{"Gmail: a delay warning after a dropped connection is the message expiring",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Delay)\n\n" +
 				"This is an automatically generated Delivery Status Notification\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n" +

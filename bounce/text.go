@@ -112,6 +112,18 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 			add(i, l[m[2]:m[3]], replyOrStatus.MatchString(pre) && !codeOnly.MatchString(pre))
 		}
 	}
+	if len(hits) == 0 {
+		// no address of addrRe's form: one in angle brackets whose
+		// domain is a bare host name ("<gone@mailhost>", an intranet's)
+		// or an address literal ("<gone@[192.0.2.1]>"), on a line it
+		// leads or that says what failed
+		for i, l := range lines {
+			if m := bracketAddr.FindStringSubmatchIndex(l); m != nil &&
+				(strings.TrimSpace(l[:m[0]]) == "" || failureWords.MatchString(l) || replyOrStatus.MatchString(l)) {
+				add(i, l[m[2]:m[3]], false)
+			}
+		}
+	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].line < hits[b].line })
 	var major []hit
 	for _, h := range hits {
@@ -179,6 +191,10 @@ var closing = map[byte]byte{'(': ')', '\'': '\''}
 // codeOnly is a line's start that is a reply code and nothing else (an
 // enhanced status code may follow): "554 ", "<<< 550 5.1.1 ".
 var codeOnly = lazyRegexp(`^[ \t]*(?:<<<[ \t]*)?[45][0-9][0-9][ -][ \t]*(?:[45]\.[0-9]{1,3}\.[0-9]{1,3}[ \t]+)?$`)
+
+// bracketAddr is an address in angle brackets that addrRe leaves out:
+// its domain a host name without a dot, or an address literal.
+var bracketAddr = lazyRegexp(`<([^<>\s@"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?|\[[0-9A-Fa-f.:]+\]))>`)
 
 // nameAddr is the bracketed address right after a display name.
 var nameAddr = lazyRegexp(`^[>"']?[ \t]+<(` + addrRe.String() + `)>`)
