@@ -99,6 +99,9 @@ func TestParseNoticeForms(t *testing.T) {
 		{"qmail: a recipient at an address literal",
 			"From: MAILER-DAEMON@mx.example.net\nTo: me@example.org\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.example.net.\n\n<gone@[192.0.2.1]>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
 			"gone@[192.0.2.1]", UserUnknown, "Sorry, no mailbox here by that name", ""},
+		{"qmail: a recipient whose local part is quoted",
+			"From: MAILER-DAEMON@mx.example.net\nTo: me@example.org\nSubject: failure notice\n\nHi. This is the qmail-send program at mx.example.net.\n\n<\"gone user\"@example.com>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
+			"\"gone user\"@example.com", UserUnknown, "Sorry, no mailbox here by that name", ""},
 		{"Gmail: a delay warning after a dropped connection is the message expiring",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: me@example.org\nSubject: Delivery Status Notification (Delay)\n\n" +
 				"This is an automatically generated Delivery Status Notification\n\nTHIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n" +

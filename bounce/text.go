@@ -115,8 +115,8 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	if len(hits) == 0 {
 		// no address of addrRe's form: one in angle brackets whose
 		// domain is a bare host name ("<gone@mailhost>", an intranet's)
-		// or an address literal ("<gone@[192.0.2.1]>"), on a line it
-		// leads or that says what failed
+		// or an address literal ("<gone@[192.0.2.1]>"), or whose local
+		// part is quoted, on a line it leads or that says what failed
 		for i, l := range lines {
 			if m := bracketAddr.FindStringSubmatchIndex(l); m != nil &&
 				(strings.TrimSpace(l[:m[0]]) == "" || failureWords.MatchString(l) || replyOrStatus.MatchString(l)) {
@@ -193,8 +193,9 @@ var closing = map[byte]byte{'(': ')', '\'': '\''}
 var codeOnly = lazyRegexp(`^[ \t]*(?:<<<[ \t]*)?[45][0-9][0-9][ -][ \t]*(?:[45]\.[0-9]{1,3}\.[0-9]{1,3}[ \t]+)?$`)
 
 // bracketAddr is an address in angle brackets that addrRe leaves out:
-// its domain a host name without a dot, or an address literal.
-var bracketAddr = lazyRegexp(`<([^<>\s@"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?|\[[0-9A-Fa-f.:]+\]))>`)
+// its domain a host name without a dot or an address literal, or its
+// local part quoted ("gone user"@example.com).
+var bracketAddr = lazyRegexp(`<((?:[^<>\s@"]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?|\[[0-9A-Fa-f.:]+\]))|"[^"<>\n]+"@[^<>\s@"]+)>`)
 
 // nameAddr is the bracketed address right after a display name.
 var nameAddr = lazyRegexp(`^[>"']?[ \t]+<(` + addrRe.String() + `)>`)
