@@ -16,6 +16,11 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("From: MAILER-DAEMON\r\nSubject: failure notice\r\n\r\n<a@b.example>:\r\n550 5.1.1 no such user\r\n"))
+	// the paths of the free-text reader: a quoted local part and a bare
+	// host, a label before the reply, Gmail's state, Exim's framing
+	f.Add([]byte("From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<\"a b\"@host>:\nRemote server replied: 550 (state 14).\n"))
+	f.Add([]byte("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Delay)\n\nDelivery to the following recipient has been delayed:\n\n     a@b.example\n\nTechnical details of temporary failure:\n550 550 5.7.0 Header error (state 18).\n"))
+	f.Add([]byte("From: Mailer-Daemon@x.example\nSubject: Mail delivery failed\n\n  a@b.example\n    SMTP error from remote mail server after RCPT TO:<a@b.example>:\n    host mx [192.0.2.1]: 550 5.1.1 <c@d.example>: (reason: 550 x)\n"))
 	valid := map[string]bool{}
 	for _, r := range Reasons {
 		valid[r] = true
