@@ -444,23 +444,28 @@ var (
 	senderWords = wordList{"mailer-daemon", "mailer daemon", "postmaster", "post_master", "poostmaster", "mail delivery",
 		"delivery subsystem", "delivery system", "mail administrator", "mail system", "mailerdaemon", "nobody@", "bounce",
 		"-admin@", "-owner@", "メール配信", "mail deliver system", "interscan", "content-filter at", "sysadmin@"}
-	subjectWords = wordList{"undeliver", "returned mail", "returning message", "delivery status", "delivery failure",
+	subjectWords = wordList(append([]string{"undeliver", "returned mail", "returning message", "delivery status", "delivery failure",
 		"delivery failed", "delivery has failed", "delivery notification", "delivery report", "failure notice",
 		"mail delivery", "mail system error", "non-delivery", "non delivery", "nondelivery", "could not be delivered",
 		"not delivered", "not be delivered", "returned to sender", "delayed mail", "delivery delayed",
 		"message you sent blocked", "message you sent was blocked", "mail failed", "rejected", "warning: could not send",
-		"配信", "不達", "エラー", "не доставлен", "zustellung", "remis", "nicht zugestellt",
-		"mail failure", "message frozen", "error(s) in forwarding", "[bounce]", "bulk email filter", "delivery_failure",
-		"recapitabile", "failed delivery", "error sending your mail", "unzustellbar", "no entregado", "non consegnato",
-		"returned message", "undelivered", "bounced mail", "delivery problem", "delivery error", "failed to deliver",
-		"could not deliver", "not deliverable",
-		// Outlook's "Undeliverable:" in other languages
+		"配信", "zustellung", "remis", "mail failure", "message frozen", "error(s) in forwarding", "[bounce]",
+		"bulk email filter", "delivery_failure", "recapitabile", "failed delivery", "error sending your mail",
+		"no entregado", "non consegnato", "returned message", "undelivered", "bounced mail", "delivery problem",
+		"delivery error", "failed to deliver", "could not deliver", "not deliverable"}, undeliverableWords...))
+	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|届きません|送信できません|配信できません|nicht erreicht|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue|` +
+		strings.Join(undeliverableWords, "|"))
+	// undeliverableWords say "not delivered" in other languages than
+	// English, in notices' subjects and texts alike: German, Russian,
+	// Japanese, and Outlook's "Undeliverable:" in its other languages (no
+	// regular-expression syntax in them: they go into failureWords as
+	// written)
+	undeliverableWords = []string{"unzustellbar", "nicht zugestellt", "не доставлен", "不達", "エラー",
 		"onbestelbaar", "nicht zustellbar", "olevererbart", "kézbesíthetetlen", "nedoručitelné", "niedostarczalne",
 		"kan ikke leveres", "ikke leveret", "ei voitu toimittaa", "impossible de remettre", "non distribuibile",
 		"não entregue", "no se puede entregar", "ανεπίδοτο", "teslim edilemedi", "недоставл", "无法传递", "無法傳遞",
 		"配信不能", "未送達", "배달되지 않음", "전달되지 않음"}
-	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|エラー|不達|届きません|送信できません|配信できません|не доставлен|nicht erreicht|unzustellbar|nicht zugestellt|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue|onbestelbaar|nicht zustellbar|olevererbart|kézbesíthetetlen|nedoručitelné|niedostarczalne|kan ikke leveres|ikke leveret|ei voitu toimittaa|impossible de remettre|non distribuibile|não entregue|no se puede entregar|ανεπίδοτο|teslim edilemedi|недоставл|无法传递|無法傳遞|配信不能|未送達|배달되지 않음|전달되지 않음`)
-	delayWords   = lazyRegexp(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
+	delayWords = lazyRegexp(`(?i)\bdelay|delayed|still being retried|warning|will (continue|retry)`)
 )
 
 // wordList matches text that holds one of its lower-case words, case
