@@ -188,6 +188,21 @@ var replyAt = lazyRegexp(`[245][0-9][0-9](?:[ -]|$)`)
 // closing is the mark that closes each opening one.
 var closing = map[byte]byte{'(': ')', '\'': '\''}
 
+// labelTail is a label that ends the text before the server's words.
+var labelTail = lazyRegexp(`(?i)(?:reason|said|error):\s*$`)
+
+// openedBefore is the bracket or quote that opens the server's words when
+// the text before them (pre), a label left aside, ends with one: "(550
+// ...)", sendmail's "(reason: 550 ...)", Office 365's "returned '550
+// ...'"; else 0.
+func openedBefore(pre string) byte {
+	pre = strings.TrimRight(labelTail.ReplaceAllString(pre, ""), " \t")
+	if pre != "" && closing[pre[len(pre)-1]] != 0 {
+		return pre[len(pre)-1]
+	}
+	return 0
+}
+
 // codeOnly is a line's start that is a reply code and nothing else (an
 // enhanced status code may follow): "554 ", "<<< 550 5.1.1 ".
 var codeOnly = lazyRegexp(`^[ \t]*(?:<<<[ \t]*)?[45][0-9][0-9][ -][ \t]*(?:[45]\.[0-9]{1,3}\.[0-9]{1,3}[ \t]+)?$`)
@@ -227,12 +242,10 @@ func remoteWords(blk []string, addr string) string {
 			continue
 		}
 		start := loc[0]
-		opener := byte(0)
 		if m := replyAt.FindStringIndex(l[loc[0]:loc[1]]); m != nil && m[0] > 0 {
 			// a label in front of the reply ("replied: 550 ...",
 			// MDaemon's "<-- 550 ...", "returned '550 ...'"): the
 			// words start at the code
-			opener = l[loc[0]+m[0]-1]
 			start = loc[0] + m[0]
 		}
 		if findReply(l[loc[0]:loc[1]]) == "" {
@@ -260,13 +273,9 @@ func remoteWords(blk []string, addr string) string {
 		}
 		w := strings.TrimSpace(l[start:])
 		w = strings.TrimSpace(replyLabel.ReplaceAllString(w, ""))
-		if strings.HasSuffix(strings.ToLower(strings.TrimSpace(l[:start])), "(reason:") {
-			// sendmail's "(reason: 550 ...)"
-			opener = '('
-		}
-		if opener == '(' || opener == '\'' {
+		if c := openedBefore(l[:start]); c != 0 {
 			// "(550 ...)", "'550 ...'": without the closing mark
-			w = strings.TrimSuffix(w, string(closing[opener]))
+			w = strings.TrimSuffix(w, string(closing[c]))
 		}
 		var b strings.Builder
 		b.WriteString(w)
