@@ -119,13 +119,14 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 	if a.name == "Gmail" {
 		// Gmail's "(state N)": the command the reply came at, and
 		// for some states the reason
-		var st string
-		if st, gmailReason = gmailState(status, t); st != "" {
+		st, r, decides := gmailState(status, t)
+		if decides {
+			return r
+		}
+		if st != "" {
 			stage = st
 		}
-		if gmailReason == Filtered || gmailReason == NoRelaying {
-			return gmailReason
-		}
+		gmailReason = r
 	}
 	switch stage {
 	case "HELO":

@@ -22,37 +22,43 @@ import (
 //	15  DATA: "SPF unauthorized mail is prohibited", "no valid recipients"
 //	17  DATA: "No such user here", "Address rejected"
 //	18  DATA: "Unknown user", "Header error"
-var gmailStates = map[int]struct{ stage, reason string }{
-	6:  {"", SystemError},
-	8:  {"", SystemError},
-	9:  {"", SystemError},
-	12: {"", NoRelaying},
-	13: {"HELO", Blocked},
-	14: {"RCPT", ""},
-	15: {"DATA", Filtered},
-	17: {"DATA", Filtered},
-	18: {"DATA", Filtered},
+//
+// reason is the state's reason; decides says whether it stands whatever
+// the words say (else only where they say nothing).
+var gmailStates = map[int]struct {
+	stage, reason string
+	decides       bool
+}{
+	6:  {"", SystemError, false},
+	8:  {"", SystemError, false},
+	9:  {"", SystemError, false},
+	12: {"", NoRelaying, true},
+	13: {"HELO", Blocked, false}, // the stage says it
+	14: {"RCPT", "", false},
+	15: {"DATA", Filtered, true},
+	17: {"DATA", Filtered, true},
+	18: {"DATA", Filtered, true},
 }
 
 var gmailStateRe = lazyRegexp(`\(state ([0-9]{1,2})\)\.?$`)
 
 // gmailState reads the "(state N)" that ends the server's words t
 // (normalised) in a notice Gmail wrote, whose enhanced status code is
-// status (or one in t): the SMTP stage the state stands for and
-// the reason it gives when nothing more specific is said. A specific
+// status (or one in t): the SMTP stage the state stands for, the reason
+// it gives, and whether that reason stands whatever the words say. A specific
 // enhanced status code in the words (X.1.1 to X.7.9, not X.Y.0) says
 // more than the state and leaves the reason to the code (and, at EHLO,
 // the stage too: "5.7.1 ... Access denied (state 13)" is a security
 // policy's refusal, not a blocked host).
-func gmailState(status, t string) (stage, reason string) {
+func gmailState(status, t string) (stage, reason string, decides bool) {
 	m := gmailStateRe.FindStringSubmatch(t)
 	if m == nil {
-		return "", ""
+		return "", "", false
 	}
 	n, _ := strconv.Atoi(m[1])
 	s, ok := gmailStates[n]
 	if !ok {
-		return "", ""
+		return "", "", false
 	}
 	if status == "" {
 		status = findStatus(t)
@@ -61,9 +67,9 @@ func gmailState(status, t string) (stage, reason string) {
 		if s.stage == "HELO" {
 			// a refusal at EHLO is the sending host's (blocked)
 			// only where the code does not say what it was
-			return "", ""
+			return "", "", false
 		}
-		return s.stage, ""
+		return s.stage, "", false
 	}
-	return s.stage, s.reason
+	return s.stage, s.reason, s.decides
 }
