@@ -4,7 +4,7 @@ replies.txt (taken from the TUNE halves' and the corpus's SISIMAI.tsv) put in
 the notice forms of Postfix, qmail, Exim and Sendmail, at RCPT TO and after
 DATA. Writes $HELDOUT/synth/<form>-<stage>/NNN.eml. KEEPADDR=1 keeps the
 addresses the replies quote (else they are the recipient's)."""
-import os, re, sys
+import os, re
 H = os.environ.get('HELDOUT', '/work/heldout') + '/synth'
 RCPT = 'kijitora@example.com'
 # addresses in a reply are the recipient's (as in most real notices)
