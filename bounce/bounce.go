@@ -284,7 +284,7 @@ func mayBeNotice(msg []byte) bool {
 			return true
 		}
 	}
-	if v, ok := h.Get("Return-Path"); ok && strings.TrimSpace(string(v)) == "<>" {
+	if null, daemon := returnPath(h); null || daemon {
 		return true
 	}
 	if _, ok := h.Get("X-Amz-Sns-Message-Id"); ok {
@@ -452,7 +452,8 @@ var (
 		"配信", "zustellung", "remis", "mail failure", "message frozen", "error(s) in forwarding", "[bounce]",
 		"bulk email filter", "delivery_failure", "recapitabile", "failed delivery", "error sending your mail",
 		"no entregado", "non consegnato", "returned message", "undelivered", "bounced mail", "delivery problem",
-		"delivery error", "failed to deliver", "could not deliver", "not deliverable"}, undeliverableWords...))
+		"delivery error", "failed to deliver", "could not deliver", "not deliverable", "unable to deliver", "nondeliverable",
+		"mail error", "warning:"}, undeliverableWords...))
 	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|届きません|送信できません|配信できません|nicht erreicht|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue|` +
 		strings.Join(undeliverableWords, "|"))
 	// undeliverableWords say "not delivered" in other languages than
@@ -500,14 +501,15 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 		!senderWords.MatchString(from) && !nullFrom {
 		return false // an auto-reply (RFC 3834), not a bounce
 	}
-	fromDaemon := senderWords.MatchString(from) || strings.Contains(strings.ToLower(from), "daemon")
-	if rp, ok := top.Get("Return-Path"); ok && strings.TrimSpace(string(rp)) == "<>" {
+	null, daemon := returnPath(top)
+	fromDaemon := daemon || senderWords.MatchString(from) || strings.Contains(strings.ToLower(from), "daemon")
+	if null {
 		fromDaemon = fromDaemon || subjectWords.MatchString(subject)
-		if notDelivered.MatchString(text) || nullFrom && Classify("", "", text, "failed") != OnHold {
+		if notDelivered.MatchString(text) || nullFrom && Classify("", "", text, "failed") != OnHold || refusal(text) {
 			// sent with the null reverse path, as notices are, and
 			// saying that a message could not be delivered (KDDI's
 			// "Could not be delivered to: <a@b>"), or why ("That's
-			// not a valid user here.")
+			// not a valid user here.", "550 5.1.1 User unknown")
 			return true
 		}
 	}
@@ -525,6 +527,34 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 		return failureWords.MatchString(text) && (replyOrStatus.MatchString(text) || notDelivered.MatchString(text))
 	}
 	return failureWords.MatchString(text) || failureWords.MatchString(subject)
+}
+
+// returnPath reads the envelope sender that the delivering server wrote
+// in Return-Path: null is the null reverse path notices are sent with
+// (RFC 5321 section 4.5.5; "<#@[]>" is how qmail writes it), daemon a
+// MAILER-DAEMON address some servers put in its place ("<MAILER-DAEMON>",
+// "MAILER-DAEMON@host").
+func returnPath(h rfc5322.Header) (null, daemon bool) {
+	v, ok := h.Get("Return-Path")
+	if !ok {
+		return false, false
+	}
+	rp := strings.ToLower(strings.TrimSpace(string(v)))
+	return rp == "<>" || rp == "<#@[]>", strings.Contains(rp, "mailer-daemon")
+}
+
+// refusal reports whether a notice's first line with a code is a server's
+// failure reply that names its cause ("550 5.1.1 User unknown"): with the
+// null reverse path, that is a notice even when its sender and subject
+// say nothing.
+func refusal(text string) bool {
+	l := failureLine(text)
+	r := findReply(l)
+	if r == "" {
+		return false
+	}
+	c := Classify(findStatus(l), r, l, "failed")
+	return c != OnHold && c != Undefined
 }
 
 // quotedNotice is the header line of a notice quoted in a forward.

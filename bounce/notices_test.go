@@ -164,6 +164,14 @@ func TestNullSender(t *testing.T) {
 		{"Return-Path: <>\nFrom: <>\nTo: me@example.org\nAuto-Submitted: auto-replied\n\nYou sent mail to gone@example.jp. That's not a valid user here.\n", true},
 		{"Return-Path: <>\nFrom: Bob <bob@example.jp>\nTo: me@example.org\nSubject: Re: lunch\nAuto-Submitted: auto-replied\n\nI am out of the office until Monday; my mailbox is full of mail to read.\n", false},
 		{"Return-Path: <>\nFrom: <>\nTo: me@example.org\nSubject: Hello\n\nThank you for your order.\n", false},
+		// a server's refusal with its cause is a notice whatever the
+		// sender and subject say (qmail writes the null path "<#@[]>")
+		{"Return-Path: <>\nFrom: Mail Server <server@mx.example.net>\nTo: me@example.org\nSubject: Notice\n\nThe following address failed:\n\n  gone@example.jp\n\n550 5.1.1 User unknown\n", true},
+		{"Return-Path: <#@[]>\nFrom: Mail Server <server@mx.example.net>\nTo: me@example.org\nSubject: Notice\n\n  gone@example.jp\n\n550 5.1.1 User unknown\n", true},
+		// a number is not a refusal
+		{"Return-Path: <>\nFrom: Bob <bob@example.jp>\nTo: me@example.org\nSubject: Re: lunch\n\nSee you at 550 5th Avenue, room 4.12.1.\n", false},
+		// a MAILER-DAEMON envelope sender is a mail system's
+		{"Return-Path: <MAILER-DAEMON@mx.example.net>\nFrom: Mail Server <server@mx.example.net>\nTo: me@example.org\nSubject: Notice\n\nSorry.\n\n  gone@example.jp\n\n  User unknown\n", true},
 	} {
 		if rep := Parse([]byte(c.msg)); (rep != nil) != c.bounce {
 			t.Errorf("%q: bounce found %v, want %v (%+v)", c.msg, rep != nil, c.bounce, rep)

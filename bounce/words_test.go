@@ -32,7 +32,8 @@ func TestWordListsAsRegexps(t *testing.T) {
 		checkWordList(t, "subjectWords", subjectWords, subjectWordsRe, s)
 	}
 	// a word added since matches what it names
-	for _, s := range []string{"Mail failure - rejected by filter", "Onbestelbaar: hallo", "配信不能: テスト", "\"InterScan MSS\" <relay@example.net>"} {
+	for _, s := range []string{"Mail failure - rejected by filter", "Onbestelbaar: hallo", "配信不能: テスト", "\"InterScan MSS\" <relay@example.net>",
+		"Mail Error Report", "Nondeliverable mail", "Unable to deliver your message", "Warning: message delayed"} {
 		if !subjectWords.MatchString(s) && !senderWords.MatchString(s) {
 			t.Errorf("%q matches neither list", s)
 		}
