@@ -513,6 +513,12 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 			return true
 		}
 	}
+	if mailSystem.MatchString(from) && listsAddress(text, senderAddrs(top), toAddrs(top)) {
+		// a mail system's message that lists an address on a line of its
+		// own: a notice in words we do not know ("系统退信", "Zwrot
+		// poczty"), as sisimai reads it too
+		return true
+	}
 	if !fromDaemon && !subjectWords.MatchString(subject) {
 		return false
 	}
@@ -555,6 +561,26 @@ func refusal(text string) bool {
 	}
 	c := Classify(findStatus(l), r, l, "failed")
 	return c != OnHold && c != Undefined
+}
+
+// mailSystem names the senders only a mail system uses: the ones that
+// send delivery failure notices (RFC 5321 section 4.5.1 for postmaster).
+var mailSystem = wordList{"mailer-daemon", "mailerdaemon", "mailer daemon", "postmaster", "mail delivery"}
+
+// listsAddress reports whether a line of text is an address and nothing
+// else but list marks, brackets and a colon, one that is not the notice's
+// own sender's or receiver's.
+func listsAddress(text string, exclude, weak map[string]bool) bool {
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.Trim(l, " \t\r-*>•<\"':,;")
+		if len(l) > 254 || !strings.Contains(l, "@") {
+			continue
+		}
+		if a := addrRe.FindString(l); a == l && !exclude[strings.ToLower(a)] && !weak[strings.ToLower(a)] {
+			return true
+		}
+	}
+	return false
 }
 
 // quotedNotice is the header line of a notice quoted in a forward.

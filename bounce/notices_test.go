@@ -207,3 +207,29 @@ func TestNoticeSenderAndSubject(t *testing.T) {
 		t.Errorf("a person's message read as a notice: %+v", r)
 	}
 }
+
+// TestListedAddress: a mail system's message in words the tables do not
+// know is a notice when it lists an address on a line of its own, but not
+// when that address is the notice's own receiver, nor when the sender is
+// not a mail system's.
+func TestListedAddress(t *testing.T) {
+	for _, c := range []struct {
+		from, body string
+		want       string // the recipient, "" for no notice
+	}{
+		{"MAILER-DAEMON@mx.example.cn", "您好，这是系统退信。\n\n您发送的邮件无法投递到以下地址：\n\n  gone@example.net\n\n原因：用户不存在\n", "gone@example.net"},
+		{"Postmaster <postmaster@example.pl>", "Wiadomość nie została dostarczona do:\n\n<gone@example.net>\n", "gone@example.net"},
+		{"Postmaster <postmaster@example.pl>", "Twoja skrzynka:\n\nme@example.org\n\njest prawie pełna.\n", ""},
+		{"Cron Daemon <root@example.org>", "Wynik zadania:\n\ngone@example.net\n", ""},
+		{"Ann <ann@example.org>", "Mój nowy adres:\n\ngone@example.net\n", ""},
+	} {
+		msg := "From: " + c.from + "\nTo: me@example.org\nSubject: =?utf-8?B?5L+h?=\nContent-Type: text/plain; charset=utf-8\n\n" + c.body
+		r := Parse([]byte(msg))
+		switch {
+		case c.want == "" && r != nil:
+			t.Errorf("From %q: read as a notice: %+v", c.from, r)
+		case c.want != "" && (r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != c.want):
+			t.Errorf("From %q: %+v, want recipient %s", c.from, r, c.want)
+		}
+	}
+}
