@@ -45,9 +45,11 @@ func Parse(msg []byte) *Report {
 	return parse(msg, 0)
 }
 
-// skipBlankLines drops empty or blank lines in front of a message (a file
-// saved with a line or two before its header), at most 16 of them.
+// skipBlankLines drops a UTF-8 byte order mark and empty or blank lines in
+// front of a message (a file saved with a line or two before its header),
+// at most 16 of them.
 func skipBlankLines(msg []byte) []byte {
+	msg = bytes.TrimPrefix(msg, []byte("\xef\xbb\xbf"))
 	for n := 0; n < 16; n++ {
 		i := bytes.IndexByte(msg, '\n')
 		if i < 0 || len(bytes.TrimLeft(msg[:i], " \t\r")) > 0 {

@@ -17,20 +17,48 @@ const ConfidenceEML = 50
 
 var bom = []byte("\xef\xbb\xbf")
 
+// maxLeadLines bounds the blank lines read past in front of a header.
+const maxLeadLines = 16
+
+// leadingBlank returns the length of the blank lines (empty, or spaces and
+// tabs only) at the start of b, at most maxLeadLines of them, and of the
+// spaces and tabs in front of a header field on the line after them: a
+// file saved with a line or two, or an indent, before its header.
+func leadingBlank(b []byte) int {
+	n := 0
+	for range maxLeadLines {
+		i := bytes.IndexByte(b[n:], '\n')
+		if i < 0 || len(bytes.TrimLeft(b[n:n+i], " \t\r")) > 0 {
+			break
+		}
+		n += i + 1
+	}
+	rest := bytes.TrimLeft(b[n:], " \t")
+	if _, ok := rfc5322.FieldName(firstLine(rest)); ok {
+		n = len(b) - len(rest)
+	}
+	return n
+}
+
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
 // MatchEML reports whether the probed file is a single RFC 5322 message:
-// after an optional UTF-8 byte order mark, its first line is a header field
-// and the lines from there look like a header section. Files that start
-// with an mbox "From " line or an .emlx byte count are left to those
-// formats.
+// after an optional UTF-8 byte order mark and blank lines, its first line
+// is a header field and the lines from there look like a header section.
+// Files that start with an mbox "From " line or an .emlx byte count are
+// left to those formats.
 func MatchEML(p *formats.Probe) int {
 	if p == nil {
 		return 0
 	}
 	h := bytes.TrimPrefix(p.Head, bom)
-	line := h
-	if i := bytes.IndexByte(h, '\n'); i >= 0 {
-		line = h[:i]
-	}
+	h = h[leadingBlank(h):]
+	line := firstLine(h)
 	if bytes.HasPrefix(line, []byte("From ")) {
 		return 0
 	}
@@ -70,15 +98,25 @@ func openEML(r io.ReaderAt, size int64) (formats.Source, error) {
 		Warnings: warnings,
 	}
 	start := int64(0)
-	if keep >= int64(len(bom)) {
-		b := make([]byte, len(bom))
-		if err := readAt(r, b, 0); err != nil {
-			return nil, err
-		}
-		if bytes.Equal(b, bom) {
-			start = int64(len(bom))
-			m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at %s", at(start))
-		}
+	head := make([]byte, min(keep, 4<<10))
+	if err := readAt(r, head, 0); err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(head, bom) {
+		start = int64(len(bom))
+	}
+	if lead := int64(leadingBlank(head[start:])); lead > 0 {
+		// blank lines or an indent before the header: a reader of the
+		// .eml would take the first for the end of an empty header or
+		// a continuation line, so the message starts at its header
+		// (the provenance span says so)
+		start += lead
+		m.Open = sectionOpener(r, start, keep-start)
+		m.Size = keep - start
+		m.Chain = formats.Chain{formats.Span("eml", start, keep-start, "")}
+		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at %s", start, at(start))
+	} else if start > 0 {
+		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at %s", at(start))
 	}
 	res, err := checkMessage(r, start, keep)
 	if err != nil {

@@ -2,6 +2,7 @@ package eml
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,7 +62,11 @@ func TestMatch(t *testing.T) {
 		{"binary", "\x00\x01\x02\x03PK\x03\x04", 0, 0},
 		{"prose", "Dear Bob,\nhere are the numbers.\n", 0, 0},
 		{"one unknown field", "Foo: bar\n\ntext\n", 0, 0},
-		{"leading blank line", "\n" + plainMsg, 0, 0},
+		{"leading blank line", "\n" + plainMsg, ConfidenceEML, 0},
+		{"blank lines and BOM", "\xef\xbb\xbf \r\n\t\n" + plainMsg, ConfidenceEML, 0},
+		{"blank line, then prose", "\nDear Bob,\nhere are the numbers.\n", 0, 0},
+		{"indented first field", " " + plainMsg, ConfidenceEML, 0},
+		{"indented prose", "  Dear Bob,\nhere are the numbers.\n", 0, 0},
 		{"empty", "", 0, 0},
 		{"one line of prose", "this is an invalid .emlx structure\n", 0, 0},
 	}
@@ -146,6 +151,25 @@ func TestEML(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEMLLeadingBlankLines: a file saved with blank lines before the
+// header is read from its header; the provenance span and a warning say
+// which bytes were left out.
+func TestEMLLeadingBlankLines(t *testing.T) {
+	for _, lead := range []string{"\n", " \r\n\t\n", "\xef\xbb\xbf\n", strings.Repeat(" ", 255) + "\n", " ", "\n\t"} {
+		data := []byte(lead + plainMsg)
+		m, got := openOne(t, "eml", data, "")
+		if string(got) != plainMsg {
+			t.Errorf("%q: message = %q, want the file from its header", lead, got)
+		}
+		if want := formats.Span("eml", int64(len(lead)), int64(len(plainMsg)), "").String(); m.Chain.String() != want {
+			t.Errorf("%q: Chain = %s, want %s", lead, m.Chain, want)
+		}
+		if m.State != formats.Intact || len(m.Warnings) != 1 || !hasWarning(m.Warnings, fmt.Sprintf("%d bytes before the header", len(lead))) {
+			t.Errorf("%q: state %s, warnings %q", lead, m.State, m.Warnings)
+		}
 	}
 }
 
