@@ -51,7 +51,7 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 			}
 			afterBlank = true
 			if p >= limit && np < s.size && !embedded {
-				if st := s.startAt(np, ctxBlank); st != nil && (st.found != FoundHeaderScan || !s.introduced(p)) {
+				if st := s.startAt(np, ctxBlank); st != nil && (st.found != FoundHeaderScan || !s.introduced(p) && !s.partGoesOn(sp, np, boundary)) {
 					return np, st, false
 				}
 			}
@@ -109,6 +109,20 @@ func (s *Scanner) scanBody(sp *Span, p, limit int64, boundary string, embedded b
 		p = np
 	}
 	return s.size, nil, false
+}
+
+// partGoesOn reports whether the multipart body of the message being read
+// (its boundary given) is still open at p and its delimiter comes again
+// within 64 KiB: a header block there is quoted text inside one of its
+// parts (a notice quoting the returned message's header), not a message
+// whose separator was lost.
+func (s *Scanner) partGoesOn(sp *Span, p int64, boundary string) bool {
+	if boundary == "" || sp.closed {
+		return false
+	}
+	b := s.w.at(p, 64<<10)
+	b = b[:min(len(b), 64<<10)]
+	return bytes.Contains(b, []byte("\n--"+boundary))
 }
 
 // damage handles a damaged line at p (ending at np) inside a message. It

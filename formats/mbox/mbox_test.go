@@ -344,13 +344,24 @@ func TestEmbeddedAndBouncesNotSplit(t *testing.T) {
 		"Date: Mon, 7 Jan 2019 12:00:00 +0000\nFrom: alice@example.org\nSubject: fwd\nMessage-ID: <q1@example.org>\n\n" +
 		"See below.\n\nFrom: Bob <bob@example.org>\nTo: Alice <alice@example.org>\nDate: Sun, 6 Jan 2019 09:00:00 +0000\n" +
 		"Subject: hello\n\nHello Alice.\n\n"
-	data := []byte(bounce + report + quoted)
+	// a content filter's notice that quotes the returned message's header
+	// in its text part (amavis), with the report's parts behind it
+	filter := "From MAILER-DAEMON Mon Jan  7 13:00:00 2019\n" +
+		"Date: Mon, 7 Jan 2019 13:00:00 +0000\nFrom: \"Content-filter at example.org\" <postmaster@example.org>\n" +
+		"Subject: Considered UNSOLICITED BULK EMAIL\nMessage-ID: <bounce3@example.org>\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"F\"\n\n" +
+		"--F\nContent-Type: text/plain\n\nA message from <alice@example.org> was considered spam.\n\n" +
+		"Return-Path: <alice@example.org>\nReceived: from client by mx.example.org; Sun, 6 Jan 2019 09:00:00 +0000\n" +
+		"Date: Sun, 6 Jan 2019 09:00:00 +0000\nFrom: alice@example.org\nTo: bob@example.org\nSubject: hello\n\n" +
+		"Delivery of the email was stopped!\n\n--F\nContent-Type: message/delivery-status\n\n" +
+		"Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.7.0\n\n--F--\n\n"
+	data := []byte(bounce + report + quoted + filter)
 	out, _ := readAll(t, data)
-	if len(out) != 3 {
+	if len(out) != 4 {
 		for _, g := range out {
 			t.Logf("%s: %.60q", g.m.Chain, g.bytes)
 		}
-		t.Fatalf("got %d messages, want 3 (a bounce quoting its original, a report with rfc822 headers, a quoted header block)", len(out))
+		t.Fatalf("got %d messages, want 4 (a bounce quoting its original, a report with rfc822 headers, a quoted header block, a header quoted in a part)", len(out))
 	}
 	// and the generator's message/rfc822 forwards survive a lost separator
 	msgs := gen(8, 9) // message 4 and 8 carry message/rfc822 parts
@@ -404,6 +415,21 @@ func TestContentLengthOverDamage(t *testing.T) {
 	}
 }
 
+// A UTF-8 byte order mark in front of the first separator (an mbox saved
+// by a Windows editor) belongs to the separator line: the first message
+// starts after it, found by its separator, with no bytes unaccounted for.
+func TestByteOrderMark(t *testing.T) {
+	data := []byte("\xef\xbb\xbfFrom a@example.com Mon Jan  1 00:00:00 2001\nFrom: a@example.com\nSubject: one\n\nbody\n\n" +
+		"From b@example.com Mon Jan  1 00:00:00 2001\nFrom: b@example.com\nSubject: two\n\nbody\n")
+	spans := checkAccounting(t, data)
+	if len(spans) != 2 {
+		t.Fatalf("got %d spans, want 2", len(spans))
+	}
+	if spans[0].Found != FoundSeparator || spans[0].Sep != 0 || len(spans[0].Warnings) != 0 {
+		t.Errorf("first span: found %q, separator at %d, warnings %q; want a separator at 0 and no warning", spans[0].Found, spans[0].Sep, spans[0].Warnings)
+	}
+}
+
 func TestMatch(t *testing.T) {
 	cases := []struct {
 		head string
@@ -419,6 +445,7 @@ func TestMatch(t *testing.T) {
 		{"Dear Sir,\n\nFrom what I hear...\n", false},
 		{"Frxm - Mon Jan  1 00:00:00 2001\nX-Mozilla-Status: 0001\n", true},
 		{"From: alice@example.com\nTo: bob@example.com\n", false},
+		{"\xef\xbb\xbfFrom alice@example.com Mon Jan  1 00:00:00 2001\nReceived: x\n", true},
 	}
 	for _, c := range cases {
 		got := Match(&formats.Probe{Head: []byte(c.head)}) > 0

@@ -178,8 +178,8 @@ func FolderName(path string) []string {
 // damage or a lost first separator that has clean separators further on
 // (60).
 func Match(p *formats.Probe) int {
-	head := p.Head
-	// skip leading empty lines
+	// skip a UTF-8 byte order mark and leading empty lines
+	head := bytes.TrimPrefix(p.Head, utf8BOM)
 	for len(head) > 0 && (head[0] == '\n' || head[0] == '\r') {
 		head = head[1:]
 	}
