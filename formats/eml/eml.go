@@ -21,9 +21,10 @@ var bom = []byte("\xef\xbb\xbf")
 const maxLeadLines = 16
 
 // leadingBlank returns the length of the blank lines (empty, or spaces and
-// tabs only) at the start of b, at most maxLeadLines of them, and of the
-// spaces and tabs in front of a header field on the line after them: a
-// file saved with a line or two, or an indent, before its header.
+// tabs only, at most maxLeadLines of them) and of the spaces and tabs
+// before a header field at the start of b: a file saved with a line or
+// two, or an indent, before its header. It is 0 when no header field
+// follows them.
 func leadingBlank(b []byte) int {
 	n := 0
 	for range maxLeadLines {
@@ -34,10 +35,10 @@ func leadingBlank(b []byte) int {
 		n += i + 1
 	}
 	rest := bytes.TrimLeft(b[n:], " \t")
-	if _, ok := rfc5322.FieldName(firstLine(rest)); ok {
-		n = len(b) - len(rest)
+	if _, ok := rfc5322.FieldName(firstLine(rest)); !ok {
+		return 0
 	}
-	return n
+	return len(b) - len(rest)
 }
 
 func firstLine(b []byte) []byte {

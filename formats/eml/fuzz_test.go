@@ -78,6 +78,8 @@ func FuzzEML(f *testing.F) {
 	f.Add([]byte(plainMsg))
 	f.Add([]byte(crlf(multipartMsg)))
 	f.Add([]byte(multipartMsg[:200] + "\x00\x00\x00"))
+	f.Add([]byte("\xef\xbb\xbf \n\t" + plainMsg)) // blank lines and an indent before the header
+	f.Add([]byte("\n"))                           // a blank line and no header after it
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzOne(t, "eml", data, "") })
 }
 
