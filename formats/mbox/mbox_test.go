@@ -522,3 +522,37 @@ func TestShortReader(t *testing.T) {
 		t.Fatal("the scan does not end")
 	}
 }
+
+// TestQuotedHeaderNotSplit: the ways notices put the returned message's
+// header after a blank line in their text, none of them a message whose
+// separator was lost; and the lost separator after a header that ends in
+// a mail client's "Status: RO" field, which is one.
+func TestQuotedHeaderNotSplit(t *testing.T) {
+	const returned = "Return-Path: <alice@example.org>\nReceived: from client by mx.example.org; Sun, 6 Jan 2019 09:00:00 +0000\n" +
+		"Date: Sun, 6 Jan 2019 09:00:00 +0000\nFrom: alice@example.org\nTo: bob@example.org\nSubject: hello\nMessage-ID: <o@example.org>\n\nHello Bob.\n"
+	const notice = "From MAILER-DAEMON Mon Jan  7 10:00:00 2019\nDate: Mon, 7 Jan 2019 10:00:00 +0000\nFrom: MAILER-DAEMON@example.org\n" +
+		"Subject: failure notice\nMessage-ID: <n@example.org>\n"
+	const next = "\nFrom carol@example.org Tue Jan  8 10:00:00 2019\nFrom: carol@example.org\nSubject: next\n\nbody\n"
+	for _, c := range []struct {
+		name, msg string
+		want      int
+	}{
+		{"a boxed intro line", notice + "\nUser unknown.\n\n--------RETURNED MAIL FOLLOWS--------\n" + returned, 2},
+		{"the intro in two languages", notice + "\nUser unknown.\n\n--- Below the next line is a copy of the message.\n--- Ниже копия сообщения.\n\n" + returned, 2},
+		{"sendmail's 'reads (in part)'", notice + "\nUser not known\n\nYour message reads (in part):\n\n" + returned, 2},
+		{"Exim's copy heading", notice + "\nmalformed address\n\n------ This is a copy of your message, including all the headers. ------\n\n" + returned, 2},
+		{"a report whose delimiters were lost", notice + "\nReporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.1.1\n" +
+			"Last-Attempt-Date: Mon, 7 Jan 2019 10:00:00 +0000\n\n" + returned, 2},
+		{"a part whose header is the returned message's", notice + "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"---fff0\"\n\n" +
+			"-----fff0\nContent-Type: text/plain\n\nUser unknown.\n\n-----fff0\n" + returned + "\n-----fff0--\n", 2},
+		{"a lost separator after Status: RO", "From a@example.org Mon Jan  7 10:00:00 2019\nFrom: a@example.org\nSubject: one\nStatus: RO\n\n\n" + returned, 3},
+	} {
+		out, _ := readAll(t, []byte(c.msg+next))
+		if len(out) != c.want {
+			for _, g := range out {
+				t.Logf("%s: %.60q", g.m.Chain, g.bytes)
+			}
+			t.Errorf("%s: %d messages, want %d", c.name, len(out), c.want)
+		}
+	}
+}

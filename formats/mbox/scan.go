@@ -231,7 +231,10 @@ func (s *Scanner) brokenSeparator(p int64, ln []byte, next int64) *start {
 	const maxJunk = 2
 	q, junk := next, ln
 	for i := 0; i < maxJunk; i++ {
-		if len(junk) == 0 || len(junk) > 100 || introducing(junk) {
+		if len(junk) == 0 || len(junk) > 100 || introducing(junk) || bytes.HasPrefix(junk, []byte("--")) {
+			// a line that introduces a quoted message, or a MIME
+			// delimiter (a part whose header is the returned
+			// message's own): not what is left of a separator
 			return nil
 		}
 		if q >= s.size {
@@ -477,22 +480,52 @@ var introPhrases = []string{
 	"original message", "copy of the message", "message follows", "returned message",
 	"forwarded message", "unsent message", "below this line", "undelivered message",
 	"headers of the message", "original text", "message header", "rfc822",
+	"mail follows", "returned mail", "message reads", "copy of your message",
 }
 
 // introduced reports whether the text before p ends with a line that
 // introduces a quoted message, as non-MIME bounces do ("--- Below this line
-// is a copy of the message.").
+// is a copy of the message."), or with such a line and one more (the same
+// words in a second language), or with a delivery status field (RFC 3464:
+// the returned message's header follows a report whose MIME delimiters
+// were lost).
 func (s *Scanner) introduced(p int64) bool {
 	n := min(p, 512)
 	b := make([]byte, n)
 	if _, err := s.w.r.ReadAt(b, p-n); err != nil && err != io.EOF {
 		return false
 	}
-	b = bytes.TrimRight(b, "\r\n")
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-		b = b[i+1:]
+	for range 2 {
+		b = bytes.TrimRight(b, "\r\n")
+		i := bytes.LastIndexByte(b, '\n')
+		if introducing(b[i+1:]) || dsnField(b[i+1:]) {
+			return true
+		}
+		if i < 0 {
+			return false
+		}
+		b = b[:i]
 	}
-	return introducing(b)
+	return false
+}
+
+// dsnField reports whether a line is a per-recipient field of a delivery
+// status notification (RFC 3464 section 2.3).
+func dsnField(line []byte) bool {
+	n, ok := fieldName(line)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(string(line[:n])) {
+	case "status":
+		// a status code, not a mail client's "Status: RO" header field
+		v := bytes.TrimSpace(line[n+1:])
+		return len(v) >= 5 && (v[0] == '2' || v[0] == '4' || v[0] == '5') && v[1] == '.'
+	case "action", "final-recipient", "original-recipient", "remote-mta", "diagnostic-code",
+		"last-attempt-date", "will-retry-until", "final-log-id", "x-actual-recipient":
+		return true
+	}
+	return false
 }
 
 // introducing reports whether a line announces a quoted message.
