@@ -189,3 +189,77 @@ func TestCorpusPlanted(t *testing.T) {
 		t.Errorf("recall of surviving messages %.3f < 0.99", recall)
 	}
 }
+
+// TestCorpusNoticesInOneMbox: the corpus's real delivery failure notices
+// (and the other single messages of the eml folder), written one after
+// the other into an mboxrd file, come back one message each, from where
+// each was written: notices quote headers, transcripts and "From" lines
+// in every way there is, and none of it may split or glue them.
+func TestCorpusNoticesInOneMbox(t *testing.T) {
+	// files that hold more than one message without a separator
+	more := map[string]int{
+		"make-test-06.eml": 1, // a second message after the first's closing MIME delimiter
+	}
+	var data []byte
+	var starts []int64
+	var names []string
+	want := 0
+	for _, dir := range []string{"bounces", "eml"} {
+		for _, f := range corpus.Files(t, dir) {
+			b, err := os.ReadFile(f)
+			if err != nil || !strings.HasSuffix(f, ".eml") {
+				continue
+			}
+			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+			if bytes.HasPrefix(b, []byte("From ")) || bytes.Contains(b, []byte("\nFrom ")) {
+				continue // a file that is an mbox itself, or holds an unescaped From line
+			}
+			if len(rfc5322.Examine(b, 0).FirstName) == 0 || !bytes.HasSuffix(b, []byte("\n")) {
+				continue
+			}
+			data = append(data, "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n"...)
+			starts = append(starts, int64(len(data)))
+			names = append(names, filepath.Base(f))
+			want += 1 + more[filepath.Base(f)]
+			data = append(data, escapeFrom(b)...)
+			data = append(data, '\n')
+		}
+	}
+	if len(names) < 100 {
+		t.Skipf("only %d notices and messages in the corpus", len(names))
+	}
+	out, _ := readAll(t, data)
+	got := map[int64]bool{}
+	for _, g := range out {
+		got[*g.m.Chain[0].Offset] = true
+	}
+	for i, s := range starts {
+		if !got[s] {
+			t.Errorf("%s: no message starts where it was written (offset %d)", names[i], s)
+		}
+	}
+	if len(out) != want {
+		t.Errorf("%d messages from %d files, want %d", len(out), len(starts), want)
+		written := map[int64]bool{}
+		for _, s := range starts {
+			written[s] = true
+		}
+		for _, g := range out {
+			if !written[*g.m.Chain[0].Offset] {
+				t.Logf("not where a file was written: %s %q", g.m.Chain, g.m.Warnings)
+			}
+		}
+	}
+}
+
+// escapeFrom quotes lines that start with ">*From " as an mboxrd writer does.
+func escapeFrom(b []byte) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		if t := bytes.TrimLeft(l, ">"); bytes.HasPrefix(t, []byte("From ")) {
+			out = append(out, '>')
+		}
+		out = append(out, l...)
+	}
+	return out
+}
