@@ -224,7 +224,7 @@ func parse(msg []byte, depth int) *Report {
 	}
 	if len(blocks) == 0 {
 		// the notice names nobody: the original's recipients are the ones
-		for _, a := range originalRecipients(msg, parts) {
+		for _, a := range originalRecipients(full, parts) {
 			if !exclude[strings.ToLower(a)] {
 				blocks = append(blocks, textBlock{addr: a, remote: fallbackWords(notice), all: notice})
 				break
@@ -715,7 +715,7 @@ func failedHeader(top rfc5322.Header) []string {
 var fieldLine = lazyRegexp(`^[A-Za-z0-9-]+:`)
 
 // originalRecipients returns the To, Cc addresses of the returned original.
-func originalRecipients(msg []byte, parts []part) []string {
+func originalRecipients(full string, parts []part) []string {
 	var hdr string
 	for _, p := range parts {
 		if p.inOrig && p.text != "" {
@@ -724,8 +724,9 @@ func originalRecipients(msg []byte, parts []part) []string {
 		}
 	}
 	if hdr == "" {
-		// single-part notice: the original follows the marker
-		s := string(msg[:min(len(msg), 2*maxPartText)])
+		// single-part notice: the original follows the marker (in
+		// the decoded text: a base64 body hides it from the raw bytes)
+		s := full
 		if loc := origMarker.FindStringIndex(s); loc != nil {
 			hdr = s[loc[1]:]
 			if i := strings.IndexByte(hdr, '\n'); i >= 0 {

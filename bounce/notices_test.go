@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -231,5 +232,20 @@ func TestListedAddress(t *testing.T) {
 		case c.want != "" && (r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != c.want):
 			t.Errorf("From %q: %+v, want recipient %s", c.from, r, c.want)
 		}
+	}
+}
+
+// TestEncodedSinglePart: a single-part notice whose body is base64 (no
+// MIME-Version, as old relays re-encoding it write it) names its recipient
+// only in the returned original's header, after the marker: it is read
+// from the decoded text.
+func TestEncodedSinglePart(t *testing.T) {
+	body := "   ----- Transcript of session follows -----\n421 example.com (smtp)... Deferred: Connection timed out\n\n" +
+		"   ----- Unsent message follows -----\nFrom: me@example.org\nTo: gone@example.com\nSubject: hi\n\nhello\n"
+	msg := "From: Mail Delivery Subsystem <MAILER-DAEMON@example.net>\nTo: me@example.org\nSubject: Returned mail: Cannot send message for 4 days\n" +
+		"Content-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString([]byte(body)) + "\n"
+	r := Parse([]byte(msg))
+	if r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != "gone@example.com" {
+		t.Fatalf("%+v, want gone@example.com", r)
 	}
 }
