@@ -162,7 +162,9 @@ func detectHeader(b []byte, limit int) Header {
 			h.First = key
 		}
 		if !known {
-			if nameLen > 2 && lname[0] == 'x' && lname[1] == '-' {
+			if nameLen > 2 && lower(name[0]) == 'x' && name[1] == '-' {
+				// (from name: lname holds only names of up to 40
+				// bytes, and Exchange writes longer X- names)
 				h.Ext++
 			} else {
 				h.Unknown++

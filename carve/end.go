@@ -23,6 +23,7 @@ type body struct {
 	lastField string // the field a continuation line continues
 	cte       string // transfer encoding of the part the lines are in
 	embedded  bool   // in the body of a message/* part: headers there are not new messages
+	partStart bool   // at the first line of such a part's body: the attached message's header
 	b64Len    int    // the usual line length of that base64 part
 	b64Bad    bool   // that part has had a line that is not base64: it is not really base64
 	style     int    // line ending of the previous line: -1 unknown, 0 LF, 1 CRLF
@@ -108,6 +109,7 @@ func (b *body) endPartHeader() {
 		}
 	}
 	b.embedded = strings.HasPrefix(ct, "message/")
+	b.partStart = b.embedded
 	b.cte = b.partCTE
 }
 
@@ -206,9 +208,12 @@ func (s *scanner) scanBody(it *item, st *body, h *Header, p int64) {
 				line, crlf = line[:len(line)-1], true
 			}
 		}
-		// sector boundaries: another file may start there
+		// sector boundaries: another file may start there (but not
+		// where an attached message's header must start)
 		k := s.alignUp(p)
-		if k == p && p > hend || k > p && k < le {
+		partStart := st.partStart
+		st.partStart = false
+		if k == p && p > hend && !partStart || k > p && k < le {
 			mid := k > p
 			off := k - p
 			c := b[off]

@@ -140,7 +140,7 @@ func (s *scanner) lineCtx(n int64) (ctx startCtx, prevLine int64, ok bool) {
 	case prev == '\n':
 	case badByte[prev]:
 		return ctxJunk, -1, true
-	case n%s.sector == 0:
+	case n%s.sector == 0 && !s.listCut(n):
 		return ctxSector, -1, true
 	case prev >= 0x80 && junky(s.v.behind(n, int(min(8, n-s.lo)))):
 		return ctxJunk, -1, true
@@ -320,7 +320,7 @@ func (s *scanner) laterStart(n int64, h *Header, ctx startCtx) int64 {
 	}
 	for k := s.alignUp(n + 1); k < end; k += s.sector {
 		mid := s.v.byteAt(k-1) != '\n'
-		if !mid && ctx != ctxText {
+		if !mid && ctx != ctxText || s.listCut(k) {
 			continue
 		}
 		b := s.v.at(k, 256)
@@ -473,7 +473,7 @@ func (s *scanner) sectorStart(k int64, mid bool) bool {
 	if !ok || !isStartName(line[:nameLen]) {
 		return false
 	}
-	if mid && s.nameCut(k, line[:nameLen]) {
+	if mid && (s.nameCut(k, line[:nameLen]) || s.listCut(k)) {
 		return false
 	}
 	h := detectHeader(s.v.at(k, innerLimit), innerLimit)
@@ -481,6 +481,29 @@ func (s *scanner) sectorStart(k int64, mid bool) bool {
 		return h.Accepts(ctxSector)
 	}
 	return h.Accepts(ctxInBody)
+}
+
+// listCut reports whether the sector boundary k cuts a list of field
+// names, as a DKIM signature's "h=from:to:subject:date" tag is: a colon
+// before k, and names joined by colons after it ("to:subject:...",
+// "from:date"), which no header field line looks like.
+func (s *scanner) listCut(k int64) bool {
+	if k <= s.lo || s.v.byteAt(k-1) != ':' {
+		return false
+	}
+	b := s.v.at(k, 80)
+	i := 0
+	for i < len(b) && (nameByte(b[i]) && b[i] != ';') {
+		i++
+	}
+	if i == 0 || i >= len(b) || b[i] != ':' {
+		return false
+	}
+	j := i + 1
+	for j < len(b) && nameByte(b[j]) && b[j] != ';' {
+		j++
+	}
+	return j > i+1 && (j == len(b) || b[j] == ':' || b[j] == ';' || b[j] == '\r' || b[j] == '\n')
 }
 
 // nameCut reports whether the line cut at k began a field name that goes
