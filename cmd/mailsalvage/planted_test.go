@@ -12,6 +12,7 @@ import (
 
 	"github.com/mailsalvage/mailsalvage/export"
 	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/formats/eml"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 	"github.com/mailsalvage/mailsalvage/internal/corpus"
 	"github.com/mailsalvage/mailsalvage/internal/synth"
@@ -38,6 +39,7 @@ func TestPlantedEndToEnd(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "Thunderbird", "Inbox"), mboxData, 0o644)
 	want := map[string][]byte{}  // Message-ID -> bytes
 	deleted := map[string]bool{} // Message-ID -> must be deleted
+	partial := map[string]bool{} // Message-ID -> must be partial (unless deleted)
 	for _, p := range placed {
 		want[p.ID] = p.Want
 		deleted[p.ID] = p.Deleted
@@ -58,6 +60,13 @@ func TestPlantedEndToEnd(t *testing.T) {
 		os.WriteFile(p, m.Bytes, 0o644)
 		want[m.ID] = m.Bytes
 		deleted[m.ID] = strings.HasSuffix(flags, "T")
+		// a message file is as whole as the same bytes in a .eml file
+		// (a multipart without its closing delimiter is not)
+		if src, err := eml.OpenEML(bytes.NewReader(m.Bytes), int64(len(m.Bytes)), nil); err == nil {
+			if em, _ := src.Next(); em != nil && em.State == formats.Partial {
+				partial[m.ID] = true
+			}
+		}
 	}
 
 	// damaged mbox
@@ -114,6 +123,8 @@ func TestPlantedEndToEnd(t *testing.T) {
 		wantState := formats.Intact
 		if deleted[id] {
 			wantState = formats.Deleted
+		} else if partial[id] {
+			wantState = formats.Partial
 		}
 		if rs[0].State != wantState {
 			t.Errorf("%s: state %s, want %s", id, rs[0].State, wantState)

@@ -66,30 +66,43 @@ func checkMessage(r io.ReaderAt, start, end int64) (checkResult, error) {
 	if b == "" || res.bodyOff < 0 {
 		return res, nil
 	}
-	if len(b) > maxBoundary {
-		res.warnings = append(res.warnings, fmt.Sprintf("multipart boundary parameter is %d bytes long; the closing delimiter was not searched for", len(b)))
-		return res, nil
-	}
-	found, err := hasClosingDelimiter(r, res.bodyOff, end, b)
+	partial, w, err := CheckMultipart(r, res.bodyOff, end, b)
 	if err != nil {
 		return res, err
 	}
-	if !found {
-		cut, err := endsWithCutDelimiter(r, res.bodyOff, end, b)
-		if err != nil {
-			return res, err
-		}
-		if cut {
-			// Apple Mail sometimes stores a message whose last bytes are
-			// "--boundary-" (the partial-emlx-converter project, issue 5):
-			// only the final dash and line ending are missing.
-			res.warnings = append(res.warnings, fmt.Sprintf("the message ends with its multipart closing delimiter cut short (%q instead of %q, before %s); nothing else is missing", "--"+b+"-", "--"+b+"--", at(end)))
-			return res, nil
-		}
-		res.partial = true
-		res.warnings = append(res.warnings, fmt.Sprintf("multipart closing delimiter %q not found between %s and %s: the message is probably truncated", "--"+b+"--", at(res.bodyOff), at(end)))
+	res.partial = res.partial || partial
+	if w != "" {
+		res.warnings = append(res.warnings, w)
 	}
 	return res, nil
+}
+
+// CheckMultipart looks for the closing delimiter of a multipart body with
+// the given boundary, stored in [bodyOff, end) of r, as the only content
+// of a file (a .eml file, a Maildir message). Without it the message is
+// partial, probably truncated; warning says so, or that only the end of
+// the delimiter is missing (which Apple Mail writes), or that the
+// boundary is too long to be searched for.
+func CheckMultipart(r io.ReaderAt, bodyOff, end int64, boundary string) (partial bool, warning string, err error) {
+	b := boundary
+	if len(b) > maxBoundary {
+		return false, fmt.Sprintf("multipart boundary parameter is %d bytes long; the closing delimiter was not searched for", len(b)), nil
+	}
+	found, err := hasClosingDelimiter(r, bodyOff, end, b)
+	if err != nil || found {
+		return false, "", err
+	}
+	cut, err := endsWithCutDelimiter(r, bodyOff, end, b)
+	if err != nil {
+		return false, "", err
+	}
+	if cut {
+		// Apple Mail sometimes stores a message whose last bytes are
+		// "--boundary-" (the partial-emlx-converter project, issue 5):
+		// only the final dash and line ending are missing.
+		return false, fmt.Sprintf("the message ends with its multipart closing delimiter cut short (%q instead of %q, before %s); nothing else is missing", "--"+b+"-", "--"+b+"--", at(end)), nil
+	}
+	return true, fmt.Sprintf("multipart closing delimiter %q not found between %s and %s: the message is probably truncated", "--"+b+"--", at(bodyOff), at(end)), nil
 }
 
 // hasClosingDelimiter searches [bodyOff, end) for "--boundary--" at the

@@ -48,6 +48,22 @@ func firstLine(b []byte) []byte {
 	return b
 }
 
+// HeaderStart returns where the header of a message file starts when
+// blank lines or an indent come before it, after a UTF-8 byte order mark
+// if there is one: a reader of the file would take the first blank line
+// for the end of an empty header (or the indented line for a
+// continuation), so the bytes before the header are left out of the
+// message (readers say so in a warning, and their provenance span starts
+// at the header). It is 0 when the file starts with its header, or with
+// only a byte order mark before it (which is kept).
+func HeaderStart(head []byte) int {
+	h := bytes.TrimPrefix(head, bom)
+	if n := leadingBlank(h); n > 0 {
+		return len(head) - len(h) + n
+	}
+	return 0
+}
+
 // MatchEML reports whether the probed file is a single RFC 5322 message:
 // after an optional UTF-8 byte order mark and blank lines, its first line
 // is a header field and the lines from there look like a header section.
@@ -99,24 +115,18 @@ func openEML(r io.ReaderAt, size int64) (formats.Source, error) {
 		Warnings: warnings,
 	}
 	start := int64(0)
-	head := make([]byte, min(keep, 4<<10))
+	head := make([]byte, min(keep, formats.HeadSize))
 	if err := readAt(r, head, 0); err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(head, bom) {
-		start = int64(len(bom))
-	}
-	if lead := int64(leadingBlank(head[start:])); lead > 0 {
-		// blank lines or an indent before the header: a reader of the
-		// .eml would take the first for the end of an empty header or
-		// a continuation line, so the message starts at its header
-		// (the provenance span says so)
-		start += lead
+	if hs := HeaderStart(head); hs > 0 {
+		start = int64(hs)
 		m.Open = sectionOpener(r, start, keep-start)
 		m.Size = keep - start
 		m.Chain = formats.Chain{formats.Span("eml", start, keep-start, "")}
 		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at %s", start, at(start))
-	} else if start > 0 {
+	} else if bytes.HasPrefix(head, bom) {
+		start = int64(len(bom))
 		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at %s", at(start))
 	}
 	res, err := checkMessage(r, start, keep)

@@ -70,12 +70,15 @@
 // # States and warnings
 //
 // A message is formats.Intact unless: it is in tmp/, shorter than its S=
-// field says, or does not start with a header section (read from its first
-// HeadCheck bytes), which make it formats.Partial; or it carries the T flag,
+// field says, does not start with a header section (read from its first
+// HeadCheck bytes), or is a multipart message without its closing
+// delimiter (eml.CheckMultipart: the test a .eml file gets), which make it
+// formats.Partial; or it carries the T flag,
 // which makes it formats.Deleted. Deleted wins over Partial (the mailbox's
 // own flag is a fact; damage is an inference), and the damage stays in the
 // warnings. A file larger than its S= field is only
-// warned about.
+// warned about. Blank lines before the header are left out of the message,
+// as eml.HeaderStart says, with a warning.
 //
 // Unreadable files and directories, empty files, symbolic links (never
 // followed) and devices are returned from Next as *formats.Problem; reading

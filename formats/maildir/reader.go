@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailsalvage/mailsalvage/formats"
+	"github.com/mailsalvage/mailsalvage/formats/eml"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -277,6 +278,8 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if err != nil {
 		return nil, problem(rel, err)
 	}
+	hs := int64(eml.HeaderStart(head))
+	head = head[hs:]
 	blk, fromLine := examineHead(head)
 	header := blk.Fields > 0 && (blk.Complete || blk.LooksLikeHeader())
 	if stray && !blk.LooksLikeHeader() {
@@ -296,6 +299,13 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	}
 	if len(f.path) > 0 {
 		m.Folder = append([]string(nil), f.path...)
+	}
+	if hs > 0 {
+		// as in a .eml file: the message starts at its header
+		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs) }
+		m.Size = size - hs
+		m.Chain = formats.Chain{formats.Span("maildir", hs, size-hs, rel)}
+		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at offset %d (0x%x)", hs, hs, hs)
 	}
 	n := ParseName(name)
 	r.describe(m, f, n)
@@ -324,6 +334,10 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if !header {
 		partial = true
 		m.Warnf("no message header at start of file")
+	} else if cut, w := r.checkMultipart(rel, head, hs, fromLine, size); w != "" {
+		// the same test as a .eml file's: a message file is the message
+		partial = partial || cut
+		m.Warnf("%s", w)
 	}
 	if fromLine {
 		m.Warnf("file starts with an mbox \"From \" line")
@@ -382,6 +396,54 @@ func (r *Reader) readHead(rel string, size int64) ([]byte, error) {
 		return nil, err
 	}
 	return r.buf[:n], nil
+}
+
+// checkMultipart looks for the closing delimiter of a multipart message,
+// as eml.CheckMultipart does for a .eml file, when its header ends within
+// head. It reads the file again only for multipart messages, and gives
+// an empty warning when there is nothing to say or the file cannot be
+// read at random (a damaged file's read error is reported when the
+// message itself is read).
+func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine bool, size int64) (partial bool, warning string) {
+	start := 0
+	if fromLine {
+		start = bytes.IndexByte(head, '\n') + 1
+	}
+	h, n, complete := rfc5322.Parse(head[start:])
+	if !complete {
+		return false, ""
+	}
+	b := rfc5322.Boundary(h)
+	if b == "" {
+		return false, ""
+	}
+	file, err := r.fsys.Open(rel)
+	if err != nil {
+		return false, ""
+	}
+	defer file.Close()
+	ra, ok := file.(io.ReaderAt)
+	if !ok {
+		return false, ""
+	}
+	partial, warning, err = eml.CheckMultipart(ra, hs+int64(start+n), size, b)
+	if err != nil {
+		return false, ""
+	}
+	return partial, warning
+}
+
+// openFrom opens the file rel of fsys to be read from offset off.
+func openFrom(fsys fs.FS, rel string, off int64) (io.ReadCloser, error) {
+	f, err := fsys.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.CopyN(io.Discard, f, off); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // examineHead examines the start of a file as a header section, after an

@@ -253,6 +253,7 @@ func TestMessageFields(t *testing.T) {
 
 func TestStates(t *testing.T) {
 	good := mail("s")
+	multi := "From: a@example.com\nTo: b@example.org\nSubject: m\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\nhello\n"
 	n := strconv.Itoa(len(good))
 	tests := []struct {
 		name     string
@@ -279,6 +280,15 @@ func TestStates(t *testing.T) {
 		{"cur/p:2,S", "From a@b Mon Jan  1 10:00:00 2024\n" + good, formats.Intact, []string{`mbox "From " line`}, nil},
 		{"cur/q!2,Fab", good, formats.Intact, nil, map[string]string{"maildir_flags": "F", "maildir_keywords": "ab"}},
 		{"cur/r:2,S", "X-Custom: only\n\nbody\n", formats.Intact, nil, nil}, // a complete header section, however odd
+		// a multipart message is whole only with its closing delimiter,
+		// as a .eml file is
+		{"cur/s:2,S", multi + "--b1--\n", formats.Intact, nil, nil},
+		{"cur/t:2,S", multi, formats.Partial, []string{`closing delimiter "--b1--" not found`}, nil},
+		{"cur/u:2,T", multi, formats.Deleted, []string{`closing delimiter "--b1--" not found`, "state is deleted"}, nil},
+		{"cur/v:2,S", "From a@b Mon Jan  1 10:00:00 2024\n" + multi + "--b1-", formats.Intact, []string{"cut short", `mbox "From " line`}, nil},
+		// blank lines before the header are left out, as from a .eml file
+		{"cur/w:2,S", "\n \n" + good, formats.Intact, []string{"3 bytes before the header"}, nil},
+		{"cur/x:2,S", "\n" + multi, formats.Partial, []string{"1 bytes before the header", `closing delimiter "--b1--" not found`}, nil},
 	}
 	fsys := fstest.MapFS{}
 	for _, tt := range tests {
@@ -300,6 +310,12 @@ func TestStates(t *testing.T) {
 		for i, w := range tt.warnings {
 			if !strings.Contains(m.Warnings[i], w) {
 				t.Errorf("%s: warning %d %q, want it to say %q", tt.name, i, m.Warnings[i], w)
+			}
+		}
+		if strings.HasPrefix(tt.data, "\n") {
+			b, err := readAllOf(m)
+			if err != nil || string(b) != strings.TrimLeft(tt.data, "\n ") || *m.Chain[0].Offset != int64(len(tt.data)-len(b)) {
+				t.Errorf("%s: message %q (%v), chain %s; want it from the header", tt.name, b, err, m.Chain)
 			}
 		}
 		for k, v := range tt.attrs {
@@ -580,4 +596,13 @@ func TestMatch(t *testing.T) {
 	if got := Match(&formats.Probe{Head: []byte("From: x\n\n")}); got != 0 {
 		t.Errorf("Match on a file = %d", got)
 	}
+}
+
+func readAllOf(m *formats.Message) ([]byte, error) {
+	rc, err := m.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
 }
