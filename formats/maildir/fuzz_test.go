@@ -104,6 +104,7 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte(".Sub.&AOQ-/cur/1,S=5:2,RST\nshort\x00#.Sub.&AOQ-/new\x00dovecot-uidlist\n3 V1\x00cur/2\n"))
 	f.Add([]byte("Foo/cur/x\n" + mail("c") + "\x00Foo/Bar/new/y\n\x00@cur/link\n/etc\x00%new/dev\n\x00cur/.hidden\nx"))
 	f.Add([]byte("cur\nnot a dir\x00new/a\n\x00\x00x.eml\n" + mail("stray") + "\x00#tmp\x00.A..B/cur/z\nSubject: z\n\n"))
+	f.Add([]byte("cur/b\n\n \n" + mail("blank lines first") + "\x00cur/m\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fsys := fuzzFS(data)
 		Match(&formats.Probe{FS: fsys})
@@ -143,8 +144,14 @@ func FuzzReader(f *testing.F) {
 			}
 			got, err := io.ReadAll(rc)
 			rc.Close()
-			if err != nil || !bytes.Equal(got, mf.Data) || int64(len(got)) != m.Size {
-				t.Fatalf("%s: Open read %d bytes (%v), file has %d, Size %d", m.Evidence, len(got), err, len(mf.Data), m.Size)
+			// the file from the offset the chain names (blank lines before
+			// the header are left out)
+			off, n := *m.Chain[0].Offset, *m.Chain[0].Length
+			if off < 0 || off+n != int64(len(mf.Data)) || off > 0 && len(bytes.Trim(mf.Data[:off], "\xef\xbb\xbf \t\r\n")) > 0 {
+				t.Fatalf("%s: chain %s for a %d-byte file", m.Evidence, m.Chain, len(mf.Data))
+			}
+			if err != nil || !bytes.Equal(got, mf.Data[off:]) || int64(len(got)) != m.Size {
+				t.Fatalf("%s: Open read %d bytes (%v), file has %d from offset %d, Size %d", m.Evidence, len(got), err, len(mf.Data), off, m.Size)
 			}
 		}
 		t.Fatal("Next did not reach io.EOF")
