@@ -217,20 +217,24 @@ func OpenCounting(path string, n *atomic.Int64) (Source, string, error) {
 		}
 		return &rooted{Source: src, root: path}, "folder", nil
 	}
-	fm, ok := best(p, false)
-	if !ok {
-		f.Close()
-		return nil, "", &OpenError{Path: path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
-	}
 	var ra io.ReaderAt = f
 	if n != nil {
 		n.Add(int64(len(p.Head)))
 		ra = countingReaderAt{f, n}
 	}
+	ra, mac := macLineEnds(p, ra)
+	fm, ok := best(p, false)
+	if !ok {
+		f.Close()
+		return nil, "", &OpenError{Path: path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
+	}
 	src, err := fm.OpenFile(ra, p.Info.Size(), p)
 	if err != nil {
 		f.Close()
 		return nil, "", &OpenError{Path: path, Err: err}
+	}
+	if mac {
+		src = &macSource{src}
 	}
 	return &fileSource{Source: src, f: f, path: path}, fm.Name, nil
 }
@@ -251,6 +255,7 @@ func OpenData(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, stri
 		return nil, "", &OpenError{Path: p.Path, Err: err}
 	}
 	p.Head = head[:n]
+	r, mac := macLineEnds(p, r)
 	found, ok := best(p, false, skip...)
 	if !ok {
 		return nil, "", &OpenError{Path: p.Path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
@@ -258,6 +263,9 @@ func OpenData(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, stri
 	src, err := found.OpenFile(r, size, p)
 	if err != nil {
 		return nil, "", &OpenError{Path: p.Path, Err: err}
+	}
+	if mac {
+		src = &macSource{src}
 	}
 	return src, found.Name, nil
 }

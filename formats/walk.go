@@ -191,6 +191,7 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 		return &Problem{Path: rel, Offset: -1, Err: unwrapPathError(err)}
 	}
 	p.Head = head[:n]
+	ra, mac := macLineEnds(p, ra)
 	f, ok := best(p, false)
 	if !ok {
 		file.Close()
@@ -204,6 +205,9 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 	if err != nil {
 		file.Close()
 		return &Problem{Path: rel, Offset: -1, Err: err}
+	}
+	if mac {
+		src = &macSource{src}
 	}
 	w.child, w.childRel, w.childDir = &closeWith{Source: src, c: file}, rel, false
 	if w.headers {

@@ -278,6 +278,13 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if err != nil {
 		return nil, problem(rel, err)
 	}
+	mac := formats.ClassicMac(head)
+	if mac {
+		// lines ended with CR alone: read as the registry reads such a
+		// file (formats.CRAsLF); head is r.buf, this file's alone
+		n, _ := formats.CRAsLF(bytes.NewReader(head)).ReadAt(head, 0)
+		head = head[:n]
+	}
 	hs := int64(eml.HeaderStart(head))
 	head = head[hs:]
 	blk, fromLine := examineHead(head)
@@ -300,9 +307,13 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if len(f.path) > 0 {
 		m.Folder = append([]string(nil), f.path...)
 	}
+	if mac {
+		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs, true) }
+		m.Warnf("%s", formats.MacLineEndsWarning)
+	}
 	if hs > 0 {
 		// as in a .eml file: the message starts at its header
-		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs) }
+		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs, mac) }
 		m.Size = size - hs
 		m.Chain = formats.Chain{formats.Span("maildir", hs, size-hs, rel)}
 		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at offset %d (0x%x)", hs, hs, hs)
@@ -334,7 +345,7 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if !header {
 		partial = true
 		m.Warnf("no message header at start of file")
-	} else if cut, w := r.checkMultipart(rel, head, hs, fromLine, size); w != "" {
+	} else if cut, w := r.checkMultipart(rel, head, hs, fromLine, mac, size); w != "" {
 		// the same test as a .eml file's: a message file is the message
 		partial = partial || cut
 		m.Warnf("%s", w)
@@ -404,7 +415,7 @@ func (r *Reader) readHead(rel string, size int64) ([]byte, error) {
 // an empty warning when there is nothing to say or the file cannot be
 // read at random (a damaged file's read error is reported when the
 // message itself is read).
-func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine bool, size int64) (partial bool, warning string) {
+func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine, mac bool, size int64) (partial bool, warning string) {
 	start := 0
 	if fromLine {
 		start = bytes.IndexByte(head, '\n') + 1
@@ -426,6 +437,9 @@ func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine bool
 	if !ok {
 		return false, ""
 	}
+	if mac {
+		ra = formats.CRAsLF(ra)
+	}
 	partial, warning, err = eml.CheckMultipart(ra, hs+int64(start+n), size, b)
 	if err != nil {
 		return false, ""
@@ -433,8 +447,9 @@ func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine bool
 	return partial, warning
 }
 
-// openFrom opens the file rel of fsys to be read from offset off.
-func openFrom(fsys fs.FS, rel string, off int64) (io.ReadCloser, error) {
+// openFrom opens the file rel of fsys to be read from offset off, with
+// lone CRs read as LF when mac.
+func openFrom(fsys fs.FS, rel string, off int64, mac bool) (io.ReadCloser, error) {
 	f, err := fsys.Open(rel)
 	if err != nil {
 		return nil, err
@@ -443,7 +458,15 @@ func openFrom(fsys fs.FS, rel string, off int64) (io.ReadCloser, error) {
 		f.Close()
 		return nil, err
 	}
+	if mac {
+		return readCloser{formats.CRAsLFStream(f), f}, nil
+	}
 	return f, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // examineHead examines the start of a file as a header section, after an

@@ -606,3 +606,20 @@ func readAllOf(m *formats.Message) ([]byte, error) {
 	defer rc.Close()
 	return io.ReadAll(rc)
 }
+
+// TestClassicMacMessage: a message file whose lines end with CR alone is
+// read with LF in their place, as the registry reads such a .eml file, and
+// checked as one (its multipart closing delimiter is found).
+func TestClassicMacMessage(t *testing.T) {
+	msg := "From: a@example.com\nTo: b@example.org\nSubject: m\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\nhello\n--b1--\n"
+	fsys := fstest.MapFS{"cur/1:2,S": file(strings.ReplaceAll(msg, "\n", "\r"))}
+	ms := messages(open(t, fsys))
+	if len(ms) != 1 {
+		t.Fatalf("%d messages", len(ms))
+	}
+	m := ms[0]
+	b, err := readAllOf(m)
+	if err != nil || string(b) != msg || m.State != formats.Intact || len(m.Warnings) != 1 || m.Warnings[0] != formats.MacLineEndsWarning {
+		t.Errorf("message %q (%v), state %s, warnings %q", b, err, m.State, m.Warnings)
+	}
+}
