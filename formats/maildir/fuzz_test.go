@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -150,7 +151,13 @@ func FuzzReader(f *testing.F) {
 			if off < 0 || off+n != int64(len(mf.Data)) || off > 0 && len(bytes.Trim(mf.Data[:off], "\xef\xbb\xbf \t\r\n")) > 0 {
 				t.Fatalf("%s: chain %s for a %d-byte file", m.Evidence, m.Chain, len(mf.Data))
 			}
-			if err != nil || !bytes.Equal(got, mf.Data[off:]) || int64(len(got)) != m.Size {
+			want := mf.Data
+			if slices.Contains(m.Warnings, formats.MacLineEndsWarning) {
+				// lines ended with CR alone: read with LF in their place
+				want = make([]byte, len(mf.Data))
+				formats.CRAsLF(bytes.NewReader(mf.Data)).ReadAt(want, 0)
+			}
+			if err != nil || !bytes.Equal(got, want[off:]) || int64(len(got)) != m.Size {
 				t.Fatalf("%s: Open read %d bytes (%v), file has %d from offset %d, Size %d", m.Evidence, len(got), err, len(mf.Data), off, m.Size)
 			}
 		}

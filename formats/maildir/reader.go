@@ -287,6 +287,13 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	}
 	hs := int64(eml.HeaderStart(head))
 	head = head[hs:]
+	headAt := hs // where head starts in the file
+	bom := hs == 0 && bytes.HasPrefix(head, utf8BOM)
+	if bom {
+		// kept in the message, as a .eml file keeps it
+		head = head[len(utf8BOM):]
+		headAt += int64(len(utf8BOM))
+	}
 	blk, fromLine := examineHead(head)
 	header := blk.Fields > 0 && (blk.Complete || blk.LooksLikeHeader())
 	if stray && !blk.LooksLikeHeader() {
@@ -306,6 +313,9 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	}
 	if len(f.path) > 0 {
 		m.Folder = append([]string(nil), f.path...)
+	}
+	if bom {
+		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at offset 3")
 	}
 	if mac {
 		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs, true) }
@@ -345,7 +355,7 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if !header {
 		partial = true
 		m.Warnf("no message header at start of file")
-	} else if cut, w := r.checkMultipart(rel, head, hs, fromLine, mac, size); w != "" {
+	} else if cut, w := r.checkMultipart(rel, head, headAt, fromLine, mac, size); w != "" {
 		// the same test as a .eml file's: a message file is the message
 		partial = partial || cut
 		m.Warnf("%s", w)
@@ -411,11 +421,11 @@ func (r *Reader) readHead(rel string, size int64) ([]byte, error) {
 
 // checkMultipart looks for the closing delimiter of a multipart message,
 // as eml.CheckMultipart does for a .eml file, when its header ends within
-// head. It reads the file again only for multipart messages, and gives
+// head (which starts at offset headAt of the file). It reads the file again only for multipart messages, and gives
 // an empty warning when there is nothing to say or the file cannot be
 // read at random (a damaged file's read error is reported when the
 // message itself is read).
-func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine, mac bool, size int64) (partial bool, warning string) {
+func (r *Reader) checkMultipart(rel string, head []byte, headAt int64, fromLine, mac bool, size int64) (partial bool, warning string) {
 	start := 0
 	if fromLine {
 		start = bytes.IndexByte(head, '\n') + 1
@@ -440,12 +450,14 @@ func (r *Reader) checkMultipart(rel string, head []byte, hs int64, fromLine, mac
 	if mac {
 		ra = formats.CRAsLF(ra)
 	}
-	partial, warning, err = eml.CheckMultipart(ra, hs+int64(start+n), size, b)
+	partial, warning, err = eml.CheckMultipart(ra, headAt+int64(start+n), size, b)
 	if err != nil {
 		return false, ""
 	}
 	return partial, warning
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // openFrom opens the file rel of fsys to be read from offset off, with
 // lone CRs read as LF when mac.

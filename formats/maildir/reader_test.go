@@ -289,6 +289,8 @@ func TestStates(t *testing.T) {
 		// blank lines before the header are left out, as from a .eml file
 		{"cur/w:2,S", "\n \n" + good, formats.Intact, []string{"3 bytes before the header"}, nil},
 		{"cur/x:2,S", "\n" + multi, formats.Partial, []string{"1 bytes before the header", `closing delimiter "--b1--" not found`}, nil},
+		{"cur/y:2,S", "\xef\xbb\xbf" + multi + "--b1--\n", formats.Intact, []string{"byte order mark (3 bytes, kept)"}, nil},
+		{"cur/z:2,S", "\xef\xbb\xbf" + multi, formats.Partial, []string{"byte order mark", `closing delimiter "--b1--" not found`}, nil},
 	}
 	fsys := fstest.MapFS{}
 	for _, tt := range tests {
