@@ -231,10 +231,10 @@ func (s *Scanner) brokenSeparator(p int64, ln []byte, next int64) *start {
 	const maxJunk = 2
 	q, junk := next, ln
 	for i := 0; i < maxJunk; i++ {
-		if len(junk) == 0 || len(junk) > 100 || introducing(junk) || bytes.HasPrefix(junk, []byte("--")) {
-			// a line that introduces a quoted message, or a MIME
-			// delimiter (a part whose header is the returned
-			// message's own): not what is left of a separator
+		if len(junk) == 0 || len(junk) > 100 || bytes.HasPrefix(junk, []byte("--")) {
+			// (a MIME delimiter, of a part whose header is the
+			// returned message's own, is not what is left of a
+			// separator)
 			return nil
 		}
 		if q >= s.size {
@@ -243,10 +243,16 @@ func (s *Scanner) brokenSeparator(p int64, ln []byte, next int64) *start {
 		l2, n2, _ := s.line(q)
 		if _, ok := rfc5322.FieldName(l2); ok {
 			blk := rfc5322.Examine(s.w.at(q, blockLookahead), blockLookahead)
-			if blk.LooksLikeMessage() && firstFields[blk.FirstName] {
-				return &start{sep: p, start: q, line: clip(s.w.at(p, int(q-p))[:q-p-1]), found: FoundMangledSeparator}
+			if !blk.LooksLikeMessage() || !firstFields[blk.FirstName] {
+				return nil
 			}
-			return nil
+			junkLines := s.w.at(p, int(q-p))[:q-p-1]
+			for _, l := range bytes.Split(junkLines, []byte("\n")) {
+				if introducing(l) {
+					return nil // a line that introduces a quoted message
+				}
+			}
+			return &start{sep: p, start: q, line: clip(junkLines), found: FoundMangledSeparator}
 		}
 		q, junk = n2, l2
 	}
