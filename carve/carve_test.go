@@ -124,29 +124,32 @@ func TestCarveLongExtensionNames(t *testing.T) {
 // attached as message/rfc822, which must start right after its part
 // header.
 func TestCarveSectorInsideMessage(t *testing.T) {
-	head := "Received: from mx.example.com (mx.example.com [192.0.2.1]) by mail.example.org with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000\n"
-	dkim := "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; t=1"
-	list := ";\n        h=mime-version:message-id:from:"
-	dkim += strings.Repeat("0", 1024-len(head)-len(dkim)-len(list)) + list // the list is cut at offset 1024
-	first := head + dkim + "to:subject:date;\n        bh=abc=;\n        b=def\n" +
-		"Received: from relay.example.com (relay.example.com [192.0.2.2]) by mx.example.com with ESMTP id 2; Mon, 1 Jan 2024 00:00:00 +0000\n" +
-		"Return-Path: <>\nFrom: MAILER-DAEMON@example.com\nTo: a@example.org\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n" +
-		"Subject: Undelivered Mail\nMessage-ID: <b1@example.com>\nMIME-Version: 1.0\n" +
-		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nUser unknown.\n"
-	part := "\n--B\nContent-Type: message/rfc822\n\n"
-	first += strings.Repeat("x", 2048-len(first)-len(part)) + part // the attached header starts at offset 2048
-	msg := first + "Return-Path: <a@example.org>\nReceived: from client by mx.example.org; Sun, 31 Dec 2023 09:00:00 +0000\n" +
-		"From: a@example.org\nTo: gone@example.net\nDate: Sun, 31 Dec 2023 09:00:00 +0000\nSubject: hello\nMessage-ID: <o1@example.org>\n\nhello\n--B--\n"
-	if len(head)+len(dkim) != 1024 || !strings.HasSuffix(msg[:2048], "\n\n") {
-		t.Fatalf("the test message is not laid out as meant")
-	}
-	img := append(make([]byte, 4096), sectorPad([]byte(msg))...)
-	img = append(img, make([]byte, 4096)...)
-	out, _ := carveBytes(t, img, Options{})
-	if len(out) != 1 || !bytes.Equal(out[0].bytes, []byte(msg)) {
-		for _, o := range out {
-			t.Logf("got %s %s %q", o.m.Chain, o.m.State, o.m.Warnings)
+	// the attached header starts at the boundary, or its second line does
+	for _, lead := range []string{"", "Return-Path: <a@example.org>\n"} {
+		head := "Received: from mx.example.com (mx.example.com [192.0.2.1]) by mail.example.org with ESMTP id 1; Mon, 1 Jan 2024 00:00:00 +0000\n"
+		dkim := "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1; t=1"
+		list := ";\n        h=mime-version:message-id:from:"
+		dkim += strings.Repeat("0", 1024-len(head)-len(dkim)-len(list)) + list // the list is cut at offset 1024
+		first := head + dkim + "to:subject:date;\n        bh=abc=;\n        b=def\n" +
+			"Received: from relay.example.com (relay.example.com [192.0.2.2]) by mx.example.com with ESMTP id 2; Mon, 1 Jan 2024 00:00:00 +0000\n" +
+			"Return-Path: <>\nFrom: MAILER-DAEMON@example.com\nTo: a@example.org\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n" +
+			"Subject: Undelivered Mail\nMessage-ID: <b1@example.com>\nMIME-Version: 1.0\n" +
+			"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nUser unknown.\n"
+		part := "\n--B\nContent-Type: message/rfc822\n\n" + lead
+		first += strings.Repeat("x", 2048-len(first)-len(part)) + part // the boundary is at offset 2048
+		msg := first + "Received: from client by mx.example.org; Sun, 31 Dec 2023 09:00:00 +0000\n" +
+			"From: a@example.org\nTo: gone@example.net\nDate: Sun, 31 Dec 2023 09:00:00 +0000\nSubject: hello\nMessage-ID: <o1@example.org>\n\nhello\n--B--\n"
+		if len(head)+len(dkim) != 1024 || !strings.HasSuffix(msg[:2048], "\n"+lead) {
+			t.Fatalf("the test message is not laid out as meant")
 		}
-		t.Fatalf("%d messages, want the one message whole", len(out))
+		img := append(make([]byte, 4096), sectorPad([]byte(msg))...)
+		img = append(img, make([]byte, 4096)...)
+		out, _ := carveBytes(t, img, Options{})
+		if len(out) != 1 || !bytes.Equal(out[0].bytes, []byte(msg)) {
+			for _, o := range out {
+				t.Logf("got %s %s %q", o.m.Chain, o.m.State, o.m.Warnings)
+			}
+			t.Errorf("lead %q: %d messages, want the one message whole", lead, len(out))
+		}
 	}
 }

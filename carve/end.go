@@ -23,7 +23,7 @@ type body struct {
 	lastField string // the field a continuation line continues
 	cte       string // transfer encoding of the part the lines are in
 	embedded  bool   // in the body of a message/* part: headers there are not new messages
-	partStart bool   // at the first line of such a part's body: the attached message's header
+	attached  bool   // in the header of the message such a part holds (up to its empty line)
 	b64Len    int    // the usual line length of that base64 part
 	b64Bad    bool   // that part has had a line that is not base64: it is not really base64
 	style     int    // line ending of the previous line: -1 unknown, 0 LF, 1 CRLF
@@ -65,6 +65,12 @@ func (b *body) delimiter(rest []byte, le int64) {
 			return
 		}
 	}
+}
+
+// isFieldLine reports whether line starts a header field.
+func isFieldLine(line []byte) bool {
+	_, ok := rfc5322.FieldName(line)
+	return ok
 }
 
 // open reports whether the body is inside a multipart that has not been
@@ -109,7 +115,7 @@ func (b *body) endPartHeader() {
 		}
 	}
 	b.embedded = strings.HasPrefix(ct, "message/")
-	b.partStart = b.embedded
+	b.attached = b.embedded
 	b.cte = b.partCTE
 }
 
@@ -208,12 +214,14 @@ func (s *scanner) scanBody(it *item, st *body, h *Header, p int64) {
 				line, crlf = line[:len(line)-1], true
 			}
 		}
-		// sector boundaries: another file may start there (but not
-		// where an attached message's header must start)
+		// sector boundaries: another file may start there (but not at a
+		// line of an attached message's header, which goes on as
+		// field lines from the start of its part)
 		k := s.alignUp(p)
-		partStart := st.partStart
-		st.partStart = false
-		if k == p && p > hend && !partStart || k > p && k < le {
+		if st.attached && (len(line) == 0 || line[0] != ' ' && line[0] != '\t' && !isFieldLine(line)) {
+			st.attached = false
+		}
+		if k == p && p > hend && !st.attached || k > p && k < le {
 			mid := k > p
 			off := k - p
 			c := b[off]
