@@ -153,3 +153,58 @@ func TestCarveSectorInsideMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCarveSectorStarts: a file that starts at a sector boundary right
+// after a cluster of text (one that does not end with a line break, or
+// does), found from its first byte, in the ways real notices begin; and a
+// sector boundary that cuts an extension field's name ("X-Apparently-" |
+// "From:") or falls in a text/rfc822-headers part starts no file.
+func TestCarveSectorStarts(t *testing.T) {
+	const hdr = "Date: Thu, 29 Apr 2015 23:34:45 +0900\nSubject: Undeliverable: Nyaan\nMessage-ID: <0000@example.prod.outlook.com>\n\nDelivery has failed.\n"
+	text := strings.Repeat("lorem ipsum dolor sit amet\n", 40)[:1024] // no line break at its end
+	lines := strings.Repeat("lorem ipsum dolor sit amet\n", 40)[:1024-1] + "\n"
+	for _, c := range []struct{ name, before, msg string }{
+		{"mbox From line after text", text, "From postmaster@example.com  Thu Apr 29 23:34:45 2015\nFrom: postmaster@example.com\n" + hdr},
+		{"Content-Type first, after lines", lines, "Content-Type: text/plain; charset=\"utf-8\"\nMIME-Version: 1.0\nAuto-Submitted: auto-replied\nFrom: Mail Delivery System <Mailer-Daemon@example.ru>\n" + hdr},
+		{"Content-Type first, after text", text, "Content-Type: text/plain; charset=\"utf-8\"\nMIME-Version: 1.0\nAuto-Submitted: auto-replied\nFrom: Mail Delivery System <Mailer-Daemon@example.ru>\n" + hdr},
+	} {
+		img := append([]byte(c.before), sectorPad([]byte(c.msg))...)
+		img = append(img, make([]byte, 4096)...)
+		out, _ := carveBytes(t, img, Options{})
+		want := c.msg
+		if strings.HasPrefix(want, "From ") {
+			want = want[strings.IndexByte(want, '\n')+1:] // the separator is not the message's
+		}
+		if len(out) != 1 || string(out[0].bytes) != want {
+			for _, o := range out {
+				t.Logf("got %s %s %q", o.m.Chain, o.m.State, o.m.Warnings)
+			}
+			t.Errorf("%s: %d messages, want the one message whole", c.name, len(out))
+		}
+	}
+
+	// inside one message: an extension name cut at 1024, and the returned
+	// header of a text/rfc822-headers part starting at 2048
+	head := "Received: from a.example.com (a.example.com [192.0.2.1]) by b.example.com with ESMTP id 1; Sat, 22 Nov 2014 07:23:30 +0900\n" +
+		"X-YMail-OSG: "
+	cut := "\nX-Apparently-"
+	msg := head + strings.Repeat("a", 1024-len(head)-len(cut)) + cut + "From: <s@example.co.jp>\n" +
+		"Return-Path: <>\nFrom: MAILER-DAEMON@example.com\nTo: s@example.co.jp\nDate: Sat, 22 Nov 2014 07:23:30 +0900\nSubject: failure\n" +
+		"Message-ID: <b2@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n" +
+		"--B\nContent-Type: text/plain\n\nUser unknown.\n"
+	part := "\n--B\nContent-Type: text/rfc822-headers\n\n"
+	msg += strings.Repeat("x", 2048-len(msg)-len(part)) + part +
+		"Received: from client by mx.example.org; Sat, 22 Nov 2014 07:00:00 +0900\nFrom: s@example.co.jp\nTo: gone@example.net\nSubject: hi\nMessage-ID: <o2@example.co.jp>\n\n--B--\n"
+	if !strings.HasSuffix(msg[:1024], "X-Apparently-") || !strings.HasSuffix(msg[:2048], "\n\n") {
+		t.Fatal("the test message is not laid out as meant")
+	}
+	img := append(make([]byte, 4096), sectorPad([]byte(msg))...)
+	img = append(img, make([]byte, 4096)...)
+	out, _ := carveBytes(t, img, Options{})
+	if len(out) != 1 || string(out[0].bytes) != msg {
+		for _, o := range out {
+			t.Logf("got %s %s %q", o.m.Chain, o.m.State, o.m.Warnings)
+		}
+		t.Errorf("%d messages, want the one message whole", len(out))
+	}
+}

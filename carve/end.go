@@ -22,7 +22,7 @@ type body struct {
 	partCTE   string
 	lastField string // the field a continuation line continues
 	cte       string // transfer encoding of the part the lines are in
-	embedded  bool   // in the body of a message/* part: headers there are not new messages
+	embedded  bool   // in the body of a message/* or text/rfc822-headers part: headers there are not new messages
 	attached  bool   // in the header of the message such a part holds (up to its empty line)
 	b64Len    int    // the usual line length of that base64 part
 	b64Bad    bool   // that part has had a line that is not base64: it is not really base64
@@ -114,7 +114,7 @@ func (b *body) endPartHeader() {
 			b.bounds = append(b.bounds, bd)
 		}
 	}
-	b.embedded = strings.HasPrefix(ct, "message/")
+	b.embedded = strings.HasPrefix(ct, "message/") || strings.HasPrefix(ct, "text/rfc822-headers")
 	b.attached = b.embedded
 	b.cte = b.partCTE
 }

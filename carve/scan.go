@@ -119,7 +119,9 @@ func (s *scanner) atColon(c, floor int64) (it item, ok bool, skip int64) {
 	// inside it (the cluster before may end in letters)
 	for n := n0; n < c; {
 		name := back[len(back)-int(c-n):]
-		if startFirst[name[0]] && isStartName(name) {
+		// (at a sector boundary, where a file starts, any field the
+		// rule table knows: some servers write Content-Type first)
+		if startFirst[name[0]] && isStartName(name) || n%s.sector == 0 && knownName(name) {
 			if it, ok, sk := s.startAt(n, floor); ok || sk > 0 {
 				return it, ok, sk
 			}
@@ -154,16 +156,18 @@ func (s *scanner) lineCtx(n int64) (ctx startCtx, prevLine int64, ok bool) {
 	if i := bytes.LastIndexByte(body, '\n'); i >= 0 {
 		line, ls, whole = body[i+1:], n-int64(len(b))+int64(i)+1, true
 	}
+	// an mbox From line or an .emlx count line may start after junk in
+	// the line, or at a sector boundary inside it, where a file starts
+	// (after the end of a text file's last cluster, say)
+	from := 0
 	if j := lastBad(line); j >= 0 || !whole {
-		// junk in the line: an mbox From line or an .emlx count line may
-		// start after it, or at the sector boundary where a file starts
-		from := j + 1
-		if k := (n - 1) - (n-1)%s.sector; k > ls+int64(from) && k < n-1 {
-			from = int(k - ls)
-		}
-		if cut := line[min(from, len(line)):]; from > 0 && len(cut) > 0 && (isFrom(cut) || isCountLine(cut)) {
-			line, ls, whole = cut, ls+int64(from), true
-		}
+		from = j + 1
+	}
+	if k := (n - 1) - (n-1)%s.sector; k > ls+int64(from) && k < n-1 {
+		from = int(k - ls)
+	}
+	if cut := line[min(from, len(line)):]; from > 0 && len(cut) > 0 && (isFrom(cut) || isCountLine(cut)) {
+		line, ls, whole = cut, ls+int64(from), true
 	}
 	lineStart := whole || ls == s.lo || ls%s.sector == 0 || ls > s.lo && badByte[s.v.byteAt(ls-1)]
 	switch {
@@ -332,7 +336,7 @@ func (s *scanner) laterStart(n int64, h *Header, ctx startCtx) int64 {
 			line = b[:i]
 		}
 		nameLen, ok := rfc5322.FieldName(line)
-		if !ok || !isStartName(line[:nameLen]) {
+		if !ok || !isStartName(line[:nameLen]) || mid && s.nameCut(k, line[:nameLen]) {
 			continue
 		}
 		if hk := detectHeader(s.v.at(k, innerLimit), innerLimit); !hk.Accepts(ctxSector) {
@@ -506,10 +510,33 @@ func (s *scanner) listCut(k int64) bool {
 	return j > i+1 && (j == len(b) || b[j] == ':' || b[j] == ';' || b[j] == '\r' || b[j] == '\n')
 }
 
+// hyphenated reports whether part is the start of an extension field's
+// name that a hyphen joins to its next word: "X-", then words of letters
+// and digits each ended by one hyphen ("X-Apparently-"). Extension names
+// are open-ended; the others are known whole (fieldRules).
+func hyphenated(part []byte) bool {
+	if len(part) < 2 || part[0]|0x20 != 'x' || part[1] != '-' || part[len(part)-1] != '-' {
+		return false
+	}
+	for i := 2; i < len(part); i++ {
+		c := part[i]
+		switch {
+		case c == '-':
+			if part[i-1] == '-' {
+				return false
+			}
+		case !(c|0x20 >= 'a' && c|0x20 <= 'z') && !(c >= '0' && c <= '9'):
+			return false
+		}
+	}
+	return true
+}
+
 // nameCut reports whether the line cut at k began a field name that goes
 // on at k: "Return-" before the boundary and "Path: <...>" after it is
 // one Return-Path field of the message going on, not a message starting
-// with a Path field. name is the field name at k.
+// with a Path field; so is an extension name cut after a hyphen
+// ("X-Apparently-" | "From:"). name is the field name at k.
 func (s *scanner) nameCut(k int64, name []byte) bool {
 	before := s.v.behind(k, 40)
 	i := bytes.LastIndexByte(before, '\n')
@@ -519,6 +546,11 @@ func (s *scanner) nameCut(k int64, name []byte) bool {
 	part := before[i+1:]
 	if len(part) == 0 {
 		return false
+	}
+	if hyphenated(part) {
+		// "X-Apparently-" before and "From: ..." after: the words of
+		// one extension field's name, joined by a hyphen
+		return true
 	}
 	whole := strings.ToLower(string(part) + string(name))
 	_, known := fieldRules[whole]
@@ -567,29 +599,10 @@ func (s *scanner) newMessageAt(q int64) (bool, string) {
 	return h.Complete && h.Accepts(ctxInBody), endNext
 }
 
-// introPhrases announce a quoted message in a bounce or a forward without
-// MIME: the header block after them is part of the message.
-var introPhrases = [][]byte{
-	[]byte("original message"), []byte("copy of the message"), []byte("message follows"),
-	[]byte("returned message"), []byte("forwarded message"), []byte("unsent message"),
-	[]byte("below this line"), []byte("undelivered message"), []byte("headers of the message"),
-	[]byte("original text"), []byte("message header"), []byte("rfc822"),
-}
-
-// introduced reports whether the last non-empty line before p announces a
-// quoted message.
+// introduced reports whether the text before p announces a quoted
+// message, as mbox.Introduces says (one list of such words for both).
 func (s *scanner) introduced(p int64) bool {
-	b := bytes.TrimRight(s.v.behind(p, int(min(512, p-s.lo))), "\r\n")
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-		b = b[i+1:]
-	}
-	l := bytes.ToLower(b)
-	for _, ph := range introPhrases {
-		if bytes.Contains(l, ph) {
-			return true
-		}
-	}
-	return false
+	return mbox.Introduces(s.v.behind(p, int(min(512, p-s.lo))))
 }
 
 // mboxRun makes the item of an mbox run starting with the From line at

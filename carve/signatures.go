@@ -180,6 +180,19 @@ var startNames = func() (t [41][26][]string) {
 
 // isStartName reports whether name (any case) is a field a stored message
 // may begin with: one of the start fields or an X- extension field.
+// knownName reports whether name is a field of the rule table.
+func knownName(name []byte) bool {
+	if len(name) > 40 {
+		return false
+	}
+	var l [40]byte
+	for i, c := range name {
+		l[i] = lower(c)
+	}
+	_, ok := ruleIndex[string(l[:len(name)])]
+	return ok
+}
+
 func isStartName(name []byte) bool {
 	n := len(name)
 	if n < 2 || n > 40 {

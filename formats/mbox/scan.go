@@ -489,18 +489,27 @@ var introPhrases = []string{
 	"mail follows", "returned mail", "message reads", "copy of your message",
 }
 
-// introduced reports whether the text before p ends with a line that
-// introduces a quoted message, as non-MIME bounces do ("--- Below this line
-// is a copy of the message."), or with such a line and one more (the same
-// words in a second language), or with a delivery status field (RFC 3464:
-// the returned message's header follows a report whose MIME delimiters
-// were lost).
+// introduced reports whether the text before p introduces a quoted
+// message (see Introduces).
 func (s *Scanner) introduced(p int64) bool {
 	n := min(p, 512)
 	b := make([]byte, n)
 	if _, err := s.w.r.ReadAt(b, p-n); err != nil && err != io.EOF {
 		return false
 	}
+	return Introduces(b)
+}
+
+// Introduces reports whether text (what comes before an empty line and a
+// header block) ends with a line that introduces a quoted message, as
+// non-MIME bounces do ("--- Below this line is a copy of the message."),
+// or with such a line and one more (the same words in a second language),
+// or with a delivery status field (RFC 3464: the returned message's
+// header follows a report whose MIME delimiters were lost). The header
+// block is then the quoted message's, not another message. The carver
+// asks this too.
+func Introduces(text []byte) bool {
+	b := text
 	for range 2 {
 		b = bytes.TrimRight(b, "\r\n")
 		i := bytes.LastIndexByte(b, '\n')
