@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mailsalvage/mailsalvage/formats"
@@ -230,5 +234,72 @@ func TestCarveClustersStreaming(t *testing.T) {
 	}
 	if near.peakHeld*4 > whole.peakHeld {
 		t.Errorf("tails held at one time: %d with reach 1 MiB, %d with 256 MiB", near.peakHeld, whole.peakHeld)
+	}
+}
+
+// TestCarveCorpusNotices: the corpus's real delivery failure notices
+// (which quote headers, transcripts and whole messages in every way there
+// is), each written at a sector boundary after zeros, random bytes or
+// text (ending mid-line or with a line break), at 512-byte and at 4 KiB
+// alignment, come back whole from where they were written, one output
+// each: nothing split, glued or lost.
+func TestCarveCorpusNotices(t *testing.T) {
+	// files a carver cannot give back whole, and why
+	notWhole := map[string]string{
+		"lhost-amavis-03.eml": "text after the closing MIME delimiter, past the sector it ends in, is not taken for an epilogue",
+		"lhost-x2-04.eml":     "a NUL byte near its end, where the carver takes the file to end",
+		"make-test-06.eml":    "two messages, the second after the first's closing MIME delimiter",
+	}
+	var notices [][]byte
+	for _, f := range corpus.Files(t, "bounces") {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.HasSuffix(f, ".eml") || bytes.HasPrefix(b, []byte("From ")) ||
+			len(DetectHeader(b).First) == 0 || bytes.Count(b, []byte("\nFrom ")) > 0 || notWhole[filepath.Base(f)] != "" {
+			continue // (a file that is an mbox itself, or whose header is not at its start)
+		}
+		notices = append(notices, b)
+	}
+	if len(notices) < 50 {
+		t.Skipf("only %d notices", len(notices))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, align := range []int{512, 4096} {
+		var img []byte
+		var at []int64
+		for i, b := range notices {
+			n := align * (1 + rng.IntN(4))
+			switch i % 4 {
+			case 0:
+				img = append(img, make([]byte, n)...)
+			case 1:
+				img = append(img, synth.Garbage(rng, n)...)
+			case 2:
+				img = append(img, strings.Repeat("lorem ipsum dolor sit amet\n", n/27+1)[:n]...) // mid-line
+			case 3:
+				img = append(img, strings.Repeat("lorem ipsum dolor sit amet\n", n/27+1)[:n-1]+"\n"...)
+			}
+			at = append(at, int64(len(img)))
+			img = append(img, b...)
+			img = append(img, make([]byte, (align-len(img)%align)%align)...)
+		}
+		img = append(img, make([]byte, 8192)...)
+		out, _ := carveBytes(t, img, Options{})
+		got := map[int64]carved{}
+		for _, o := range out {
+			got[o.off] = o
+		}
+		for i, off := range at {
+			if o, ok := got[off]; !ok || !bytes.Equal(o.bytes, notices[i]) {
+				t.Errorf("align %d: the notice at %d (%q...) is not carved whole from there", align, off, notices[i][:min(60, len(notices[i]))])
+				for _, o := range out {
+					if o.off >= off-8192 && o.off < off+int64(len(notices[i])) {
+						t.Logf("  output near it: %s %s %d bytes %q", o.m.Chain, o.m.State, len(o.bytes), o.m.Warnings)
+					}
+				}
+			}
+		}
+		if len(out) != len(at) {
+			t.Errorf("align %d: %d outputs for %d notices", align, len(out), len(at))
+		}
 	}
 }
