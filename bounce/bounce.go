@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -65,6 +66,12 @@ func parse(msg []byte, depth int) *Report {
 		msg = msg[:MaxMessage]
 	}
 	msg = skipBlankLines(msg)
+	if formats.ClassicMac(msg[:min(len(msg), formats.HeadSize)]) {
+		// lines ended with CR alone, as recover reads such a file
+		b := make([]byte, len(msg))
+		n, _ := formats.CRAsLF(bytes.NewReader(msg)).ReadAt(b, 0)
+		msg = skipBlankLines(b[:n])
+	}
 	if bytes.HasPrefix(msg, []byte("From ")) {
 		// an mbox separator line left in front of the message
 		if i := bytes.IndexByte(msg, '\n'); i >= 0 {

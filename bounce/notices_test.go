@@ -249,3 +249,14 @@ func TestEncodedSinglePart(t *testing.T) {
 		t.Fatalf("%+v, want gone@example.com", r)
 	}
 }
+
+// TestClassicMacNotice: a notice whose lines end with CR alone (classic
+// Mac OS) is read as recover reads such a file.
+func TestClassicMacNotice(t *testing.T) {
+	msg := "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: me@example.org\nSubject: Mail delivery failed\n\n" +
+		"The following address failed:\n\n  gone@example.com\n    550 5.1.1 User unknown\n"
+	r := Parse([]byte(strings.ReplaceAll(msg, "\n", "\r")))
+	if r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != "gone@example.com" || r.Recipients[0].Status != "5.1.1" {
+		t.Fatalf("%+v, want gone@example.com 5.1.1", r)
+	}
+}
