@@ -318,15 +318,25 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at offset 3")
 	}
 	if mac {
-		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs, true) }
 		m.Warnf("%s", formats.MacLineEndsWarning)
 	}
 	if hs > 0 {
-		// as in a .eml file: the message starts at its header
-		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, hs, mac) }
-		m.Size = size - hs
-		m.Chain = formats.Chain{formats.Span("maildir", hs, size-hs, rel)}
 		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at offset %d (0x%x)", hs, hs, hs)
+	}
+	start := hs // where the message starts in the file
+	if fromLine {
+		// the separator line of the mbox the message came from, not
+		// part of the message (as the mbox reader reads it)
+		line := head[:bytes.IndexByte(head, '\n')]
+		start = headAt + int64(len(line)) + 1
+		m.SetAttr("mbox_separator", string(bytes.TrimRight(line, "\r")))
+		m.Warnf("file starts with an mbox \"From \" line: left out of the message (kept as the mbox_separator attribute); the message starts at offset %d (0x%x)", start, start)
+	}
+	if start > 0 || mac {
+		// as in a .eml file: the message starts at its header
+		m.Open = func() (io.ReadCloser, error) { return openFrom(fsys, rel, start, mac) }
+		m.Size = size - start
+		m.Chain = formats.Chain{formats.Span("maildir", start, size-start, rel)}
 	}
 	n := ParseName(name)
 	r.describe(m, f, n)
@@ -359,9 +369,6 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 		// the same test as a .eml file's: a message file is the message
 		partial = partial || cut
 		m.Warnf("%s", w)
-	}
-	if fromLine {
-		m.Warnf("file starts with an mbox \"From \" line")
 	}
 	switch {
 	case n.Has(FlagTrashed):
