@@ -21,6 +21,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<\"a b\"@host>:\nRemote server replied: 550 (state 14).\n"))
 	f.Add([]byte("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Delay)\n\nDelivery to the following recipient has been delayed:\n\n     a@b.example\n\nTechnical details of temporary failure:\n550 550 5.7.0 Header error (state 18).\n"))
 	f.Add([]byte("From: Mailer-Daemon@x.example\nSubject: Mail delivery failed\n\n  a@b.example\n    SMTP error from remote mail server after RCPT TO:<a@b.example>:\n    host mx [192.0.2.1]: 550 5.1.1 <c@d.example>: (reason: 550 x)\n"))
+	// this session's paths: an address listed by a mail system in words
+	// no table knows, a MAILER-DAEMON Return-Path, a base64 single part,
+	// lines ended with CR alone
+	f.Add([]byte("From: MAILER-DAEMON@x.example\nSubject: =?utf-8?B?6YCA5L+h?=\nContent-Type: text/plain; charset=utf-8\n\n\u7cfb\u7edf\u9000\u4fe1\n\n  a@b.example\n"))
+	f.Add([]byte("Return-Path: <MAILER-DAEMON@x.example>\nFrom: server@x.example\nSubject: Notice\nContent-Transfer-Encoding: base64\n\nICAgLS0tLS0gVW5zZW50IG1lc3NhZ2UgZm9sbG93cyAtLS0tLQpUbzogYUBiLmV4YW1wbGUKCg==\n"))
+	f.Add([]byte("From: MAILER-DAEMON@x.example\rSubject: failure notice\r\r<a@b.example>:\r550 5.1.1 no such user\r"))
 	valid := map[string]bool{}
 	for _, r := range Reasons {
 		valid[r] = true
