@@ -39,23 +39,31 @@ type crAsLF struct{ r io.ReaderAt }
 
 func (c crAsLF) ReadAt(b []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(b, off)
-	for i := 0; i < n; i++ {
+	lonesToLF(b[:n], func() bool {
+		var next [1]byte
+		m, _ := c.r.ReadAt(next[:], off+int64(n))
+		return m == 1 && next[0] == '\n'
+	})
+	return n, err
+}
+
+// lonesToLF turns each CR of b that no LF follows into LF; lfAfter says
+// whether the byte after b is an LF.
+func lonesToLF(b []byte, lfAfter func() bool) {
+	for i := range b {
 		if b[i] != '\r' {
 			continue
 		}
-		if i+1 < n {
+		if i+1 < len(b) {
 			if b[i+1] != '\n' {
 				b[i] = '\n'
 			}
 			continue
 		}
-		var next [1]byte
-		if m, _ := c.r.ReadAt(next[:], off+int64(i)+1); m == 1 && next[0] == '\n' {
-			continue
+		if !lfAfter() {
+			b[i] = '\n'
 		}
-		b[i] = '\n'
 	}
-	return n, err
 }
 
 // macLineEnds prepares a probed file whose lines end with CR alone to be
@@ -94,21 +102,10 @@ type crStream struct{ r *bufio.Reader }
 
 func (c crStream) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	for i := 0; i < n; i++ {
-		if b[i] != '\r' {
-			continue
-		}
-		if i+1 < n {
-			if b[i+1] != '\n' {
-				b[i] = '\n'
-			}
-			continue
-		}
-		// the last byte read: look at the next one without taking it
-		if next, perr := c.r.Peek(1); perr == nil && next[0] == '\n' {
-			continue
-		}
-		b[i] = '\n'
-	}
+	lonesToLF(b[:n], func() bool {
+		// the byte after what was read, looked at without taking it
+		next, perr := c.r.Peek(1)
+		return perr == nil && next[0] == '\n'
+	})
 	return n, err
 }
