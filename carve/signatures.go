@@ -178,9 +178,7 @@ var startNames = func() (t [41][26][]string) {
 	return
 }()
 
-// isStartName reports whether name (any case) is a field a stored message
-// may begin with: one of the start fields or an X- extension field.
-// knownName reports whether name is a field of the rule table.
+// knownName reports whether name (any case) is a field of the rule table.
 func knownName(name []byte) bool {
 	if len(name) > 40 {
 		return false
@@ -193,6 +191,8 @@ func knownName(name []byte) bool {
 	return ok
 }
 
+// isStartName reports whether name (any case) is a field a stored message
+// may begin with: one of the start fields or an X- extension field.
 func isStartName(name []byte) bool {
 	n := len(name)
 	if n < 2 || n > 40 {

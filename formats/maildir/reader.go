@@ -314,7 +314,7 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if len(f.path) > 0 {
 		m.Folder = append([]string(nil), f.path...)
 	}
-	if bom {
+	if bom && !fromLine {
 		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at offset 3")
 	}
 	if mac {
@@ -428,10 +428,10 @@ func (r *Reader) readHead(rel string, size int64) ([]byte, error) {
 
 // checkMultipart looks for the closing delimiter of a multipart message,
 // as eml.CheckMultipart does for a .eml file, when its header ends within
-// head (which starts at offset headAt of the file). It reads the file again only for multipart messages, and gives
-// an empty warning when there is nothing to say or the file cannot be
-// read at random (a damaged file's read error is reported when the
-// message itself is read).
+// head (which starts at offset headAt of the file). It reads the file
+// again only for multipart messages, and gives an empty warning when
+// there is nothing to say or the file cannot be read at random (a damaged
+// file's read error is reported when the message itself is read).
 func (r *Reader) checkMultipart(rel string, head []byte, headAt int64, fromLine, mac bool, size int64) (partial bool, warning string) {
 	start := 0
 	if fromLine {
