@@ -522,10 +522,12 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 			return true
 		}
 	}
-	if mailSystem.MatchString(from) && listsAddress(text, senderAddrs(top), toAddrs(top)) {
+	if mailSystem.MatchString(from) && !personReply.MatchString(subject) && !autoReply.MatchString(subject) &&
+		listsAddress(text, senderAddrs(top), toAddrs(top)) {
 		// a mail system's message that lists an address on a line of its
 		// own: a notice in words we do not know ("系统退信", "Zwrot
-		// poczty"), as sisimai reads it too
+		// poczty"), as sisimai reads it too; not a postmaster's answer
+		// or auto-reply ("please write to:  support@example.net")
 		return true
 	}
 	if !fromDaemon && !subjectWords.MatchString(subject) {
@@ -594,6 +596,10 @@ func listsAddress(text string, exclude, weak map[string]bool) bool {
 
 // quotedNotice is the header line of a notice quoted in a forward.
 var quotedNotice = lazyRegexp(`(?im)^[ \t>]*from:.*(mailer-daemon|postmaster|mail delivery)`)
+
+// autoReply is the subject of an automatic answer (RFC 3834), in English
+// and a few of the other languages notices come in.
+var autoReply = lazyRegexp(`(?i)^\s*(auto(matic)?[ -]?(reply|response|antwort)|auto:|autoreply|out of (the )?office|abwesen|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|自動応答|自動返信|自动回复|自動回覆)`)
 
 var personReply = lazyRegexp(`(?i)^\s*(fw|fwd|re|aw|tr|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:`)
 

@@ -225,13 +225,25 @@ func TestListedAddress(t *testing.T) {
 		{"Ann <ann@example.org>", "Mój nowy adres:\n\ngone@example.net\n", ""},
 	} {
 		msg := "From: " + c.from + "\nTo: me@example.org\nSubject: =?utf-8?B?5L+h?=\nContent-Type: text/plain; charset=utf-8\n\n" + c.body
-		r := Parse([]byte(msg))
-		switch {
-		case c.want == "" && r != nil:
-			t.Errorf("From %q: read as a notice: %+v", c.from, r)
-		case c.want != "" && (r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != c.want):
-			t.Errorf("From %q: %+v, want recipient %s", c.from, r, c.want)
-		}
+		checkListed(t, c.from, msg, c.want)
+	}
+	// a postmaster's answer or auto-reply that gives an address to write
+	// to is not a notice
+	for _, subject := range []string{"Automatic reply: your message", "Re: spam report", "Out of Office: hello"} {
+		msg := "From: Postmaster <postmaster@example.net>\nTo: me@example.org\nSubject: " + subject + "\n\nThank you. Please write to:\n\n  support@example.net\n"
+		checkListed(t, subject, msg, "")
+	}
+}
+
+// checkListed: msg is a notice naming want, or no notice when want is "".
+func checkListed(t *testing.T, what, msg, want string) {
+	t.Helper()
+	r := Parse([]byte(msg))
+	switch {
+	case want == "" && r != nil:
+		t.Errorf("%s: read as a notice: %+v", what, r)
+	case want != "" && (r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != want):
+		t.Errorf("%s: %+v, want recipient %s", what, r, want)
 	}
 }
 
