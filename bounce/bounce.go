@@ -257,7 +257,16 @@ func parse(msg []byte, depth int) *Report {
 		if r.RemoteText == "" {
 			r.RemoteText = fallbackWords(notice)
 		}
-		fill(&r, ag, "", b.all)
+		field := ""
+		if len(blocks) == 1 && findStatus(r.RemoteText) == "" {
+			// the only recipient's status code stated apart from the
+			// server's words ("Error code: 5.1.1" a paragraph later), as
+			// a DSN's Status field would be
+			if s := findStatus(b.all); validStatus(s) {
+				field = s
+			}
+		}
+		fill(&r, ag, field, b.all)
 		if (r.Reason == OnHold || r.Reason == Undefined) && !hasCode(r.RemoteText) {
 			// the boilerplate around the server's words may say more
 			for _, more := range []string{b.all, notice} {
