@@ -511,6 +511,12 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 	if _, ok := top.Get("X-Failed-Recipients"); ok {
 		return true
 	}
+	if delivered.MatchString(text) && !notDelivered.MatchString(text) && !replyOrStatus.MatchString(text) && !failedWords.MatchString(text) {
+		// a success notice in free text ("Your message has been
+		// successfully relayed to the following recipients"): nothing
+		// failed
+		return false
+	}
 	// From: <> is the null sender itself (RFC 5321 section 4.5.5): a
 	// mail system, never a person or a person's auto-responder
 	f, hasFrom := top.Get("From")
@@ -602,6 +608,13 @@ func listsAddress(text string, exclude, weak map[string]bool) bool {
 	}
 	return false
 }
+
+// delivered says that a message reached its recipients; failedWords that
+// something did not.
+var (
+	delivered   = lazyRegexp(`(?i)successfully (been )?(delivered|relayed)|(has|have) been (delivered|relayed) to|(was|were) delivered to`)
+	failedWords = lazyRegexp(`(?i)fail|reject|unknown|undeliver|cannot|can't|could not|couldn't|unable|error|denied|refused|bounce|invalid`)
+)
 
 // quotedNotice is the header line of a notice quoted in a forward.
 var quotedNotice = lazyRegexp(`(?im)^[ \t>]*from:.*(mailer-daemon|postmaster|mail delivery)`)

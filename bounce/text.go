@@ -95,7 +95,10 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 			// an address in the server's reply ("552 Quota violation
 			// for a@b") after the notice named the recipient itself,
 			// or in a summary of the original's header
-			add(i, l[m[2]:m[3]], replyOrStatus.MatchString(l[:m[2]]) || summaryTo.MatchString(l) && summaryNear(lines, i))
+			// (and one the message did reach: "was delivered to a@b")
+			pre := l[:m[2]]
+			add(i, l[m[2]:m[3]], replyOrStatus.MatchString(pre) || summaryTo.MatchString(l) && summaryNear(lines, i) ||
+				delivered.MatchString(pre) && !failedWords.MatchString(pre))
 		}
 	}
 	for i, l := range lines {
