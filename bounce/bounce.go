@@ -538,11 +538,13 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 		}
 	}
 	if mailSystem.MatchString(from) && !personReply.MatchString(subject) && !autoReply.MatchString(subject) &&
-		listsAddress(text, senderAddrs(top), toAddrs(top)) {
+		!listingSubject.MatchString(subject) && listsAddress(text, senderAddrs(top), toAddrs(top)) {
 		// a mail system's message that lists an address on a line of its
 		// own: a notice in words we do not know ("系统退信", "Zwrot
 		// poczty"), as sisimai reads it too; not a postmaster's answer
-		// or auto-reply ("please write to:  support@example.net")
+		// or auto-reply ("please write to:  support@example.net"), nor
+		// a system message that lists addresses for another reason (a
+		// spam quarantine's summary, a list's membership report)
 		return true
 	}
 	if !fromDaemon && !subjectWords.MatchString(subject) {
@@ -615,6 +617,10 @@ var (
 	delivered   = lazyRegexp(`(?i)successfully (been )?(delivered|relayed)|(has|have) been (delivered|relayed) to|(was|were) delivered to`)
 	failedWords = lazyRegexp(`(?i)fail|reject|unknown|undeliver|cannot|can't|could not|couldn't|unable|error|denied|refused|bounce|invalid`)
 )
+
+// listingSubject is the subject of a system message that lists addresses
+// without anything having failed.
+var listingSubject = lazyRegexp(`(?i)quarantin|digest|summary|subscri|membership|welcome|confirm|newsletter|spam report|junk mail report`)
 
 // quotedNotice is the header line of a notice quoted in a forward.
 var quotedNotice = lazyRegexp(`(?im)^[ \t>]*from:.*(mailer-daemon|postmaster|mail delivery)`)

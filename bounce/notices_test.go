@@ -236,6 +236,14 @@ func TestListedAddress(t *testing.T) {
 		msg := "From: Postmaster <postmaster@example.net>\nTo: me@example.org\nSubject: " + subject + "\n\nThank you. Please write to:\n\n  support@example.net\n"
 		checkListed(t, subject, msg, "")
 	}
+	// nor a system message that lists addresses for another reason
+	for _, c := range []struct{ subject, body string }{
+		{"Quarantine summary", "The following messages to you were held as spam:\n\nspammer@example.net\nbulk@example.com\n"},
+		{"List membership report", "New subscribers:\n\nnew1@example.net\nnew2@example.com\n"},
+	} {
+		msg := "From: Mail Delivery System <MAILER-DAEMON@example.org>\nTo: me@example.org\nSubject: " + c.subject + "\n\n" + c.body
+		checkListed(t, c.subject, msg, "")
+	}
 }
 
 // checkListed: msg is a notice naming want, or no notice when want is "".
