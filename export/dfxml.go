@@ -20,8 +20,10 @@ import (
 // The byte_runs' img_offset is an offset in the evidence file named by
 // ms:evidence: for a disk image it is the offset in the image, for an
 // mbox the offset in the mbox. A message whose chain goes through a
-// container with no contiguous bytes (a PST node) has no byte_runs but an
-// ms:container element with the container's img_offset and len. A
+// container with no contiguous bytes for it (a PST node; a gzip file or a
+// deflated zip member, whose later offsets are in the decompressed data)
+// has no byte_runs but an ms:container element with the container's
+// format, img_offset and len. A
 // message decoded from its bytes (UTF-16 text carved from an image)
 // has a byte_run without file_offset and an ms:decoded attribute, since
 // the file is not a copy of those bytes.
@@ -208,7 +210,7 @@ func (d *dfxmlWriter) add(l *ProvLine) error {
 		// the message lies in a container with no single byte range for
 		// it (a PST node): say where the container is
 		e := loc.Runs[0]
-		b = appendElement(b, 4, "ms:container", r.Chain[min(1, len(r.Chain)-1)].Format,
+		b = appendElement(b, 4, "ms:container", loc.Container,
 			"img_offset", strconv.FormatInt(e.Off, 10), "len", strconv.FormatInt(e.Len, 10))
 	}
 	b = appendElement(b, 4, "ms:state", string(r.State))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mailsalvage/mailsalvage/formats"
 )
 
 type dfxmlDoc struct {
@@ -110,5 +112,31 @@ func TestDFXMLSchema(t *testing.T) {
 	os.WriteFile(bad, []byte(`<dfxml xmlns="`+dfxmlNS+`" version="1"><metadata/><fileobject><hashdigest type="crc9">x</hashdigest><filename>a</filename></fileobject></dfxml>`), 0o644)
 	if b, err := exec.Command(xmllint, "--nonet", "--noout", "--schema", schema, bad).CombinedOutput(); err == nil {
 		t.Errorf("xmllint accepted an invalid document: %s", b)
+	}
+}
+
+// TestLocateCompressed: a message inside a gzip file or a deflated zip
+// member is not at its chain's summed offsets in the evidence (those are
+// in the decompressed data): it is located by its container, and a stored
+// member's message by its bytes.
+func TestLocateCompressed(t *testing.T) {
+	span := formats.Span
+	for _, c := range []struct {
+		name      string
+		chain     formats.Chain
+		whole     bool
+		run       Extent
+		container string
+	}{
+		{"tgz", formats.Chain{span("gzip", 0, 1718, "decompressed: 10240 bytes of tar"), span("tar", 512, 2390, "member a.eml"), span("eml", 0, 2390, "")}, false, Extent{0, 1718}, "gzip"},
+		{"mbox.gz", formats.Chain{span("gzip", 0, 900, "decompressed"), span("mbox", 45, 2390, "message 1")}, false, Extent{0, 900}, "gzip"},
+		{"deflated zip member", formats.Chain{span("zip", 2066407, 1001, "member a.eml (deflate, 2390 bytes)"), span("eml", 0, 2390, "")}, false, Extent{2066407, 1001}, "zip"},
+		{"stored zip member", formats.Chain{span("zip", 100, 2390, "member a.eml"), span("eml", 0, 2390, "")}, true, Extent{100, 2390}, ""},
+		{"PST in an image", formats.Chain{span("image", 0x8000, 0x4000, "pst"), {Format: "pst", Locator: "node 0x21"}}, false, Extent{0x8000, 0x4000}, "pst"},
+	} {
+		loc, ok := Locate(&Record{Chain: c.chain})
+		if !ok || loc.Whole != c.whole || len(loc.Runs) != 1 || loc.Runs[0] != c.run || loc.Container != c.container {
+			t.Errorf("%s: %+v (%v), want whole %v, run %v, container %q", c.name, loc, ok, c.whole, c.run, c.container)
+		}
 	}
 }

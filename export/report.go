@@ -277,6 +277,13 @@ type Extent struct {
 // locates the message itself.
 var decodeHops = map[string]bool{"utf-16le": true, "utf-16be": true, "tnef": true}
 
+// packed reports whether a hop's bytes are compressed (a gzip file, a
+// deflated zip member), so that the offsets of the hops after it are in
+// its decompressed data.
+func packed(h formats.Hop) bool {
+	return h.Format == "gzip" || h.Format == "zip" && strings.Contains(h.Locator, "(deflate")
+}
+
 // Location is where a provenance chain puts its message in the evidence
 // file, as far as the chain's offsets tell.
 type Location struct {
@@ -290,6 +297,9 @@ type Location struct {
 	// Decoded names the decoding applied to the runs' bytes to give the
 	// file (utf-16le), if any: then the file is not a byte copy of Runs.
 	Decoded string
+	// Container is the format of the hop Runs are the bytes of (pst,
+	// gzip...), when they are a container's (not Whole).
+	Container string
 }
 
 // Locate returns where the record's chain puts the message in its
@@ -315,9 +325,18 @@ func Locate(r *Record) (loc Location, ok bool) {
 	}
 	off, n := *c[0].Offset, *c[0].Length
 	i := 1
+	container := ""
 	for ; i < len(c); i++ {
 		h := c[i]
+		if packed(c[i-1]) {
+			// offsets after a compressed container's hop are in its
+			// decompressed data, not in the evidence: the container is
+			// where the message is
+			container = c[i-1].Format
+			break
+		}
 		if h.Offset == nil || h.Length == nil {
+			container = h.Format // a PST whose nodes have no offsets
 			break
 		}
 		off += *h.Offset
@@ -329,6 +348,7 @@ func Locate(r *Record) (loc Location, ok bool) {
 		if !decodeHops[h.Format] {
 			loc.Whole = false
 			loc.Decoded = ""
+			loc.Container = container
 			break
 		}
 		if loc.Decoded == "" {

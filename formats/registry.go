@@ -270,6 +270,14 @@ func OpenData(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, stri
 	return src, found.Name, nil
 }
 
+// CarveUnknown, when set, opens data that no format claims as a raw image
+// to carve: the recover command sets it (to carve.New), so that a
+// compressed disk image ("disk.dd.gz") is carved as the image itself would
+// be; container readers whose data is one file (gzip) call it. Files in
+// walked folders and archives are not carved, as a walked folder's are
+// not. Like TempDir it is the process's.
+var CarveUnknown func(r io.ReaderAt, size int64) Source
+
 // TempDir is where readers put what they must unpack to read (a gzip
 // file's decompressed data): "" for the system's temporary folder. The
 // recover command points it into OUT, so that nothing is written outside

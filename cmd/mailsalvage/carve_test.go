@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -122,6 +123,46 @@ func TestCarveCommand(t *testing.T) {
 		if strings.HasPrefix(name, export.MessagesDir+"/") && b[name] != content {
 			t.Errorf("%s differs between carve and recover", name)
 		}
+	}
+}
+
+// TestRecoverCarvesGzippedImage: recover carves a compressed disk image
+// (disk.dd.gz) as it carves the image: the same messages, each chain
+// starting with the gzip hop, and dfxml.xml names the gzip file as their
+// container rather than offsets in the compressed bytes.
+func TestRecoverCarvesGzippedImage(t *testing.T) {
+	path, _, _ := carveImage(t, 2<<20, 200)
+	img, _ := os.ReadFile(path)
+	var z bytes.Buffer
+	w := gzip.NewWriter(&z)
+	w.Write(img)
+	w.Close()
+	gz := filepath.Join(t.TempDir(), "disk.dd.gz")
+	if err := os.WriteFile(gz, z.Bytes(), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	out, outGz := filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "out")
+	for _, c := range [][2]string{{path, out}, {gz, outGz}} {
+		if code, _, stderr := runCmd(t, "recover", c[0], "-o", c[1], "-q"); code != exitOK {
+			t.Fatalf("recover %s: exit %d: %s", c[0], code, stderr)
+		}
+	}
+	want := map[string]bool{}
+	for _, r := range provenance(t, out) {
+		want[r.SHA256] = true
+	}
+	got := provenance(t, outGz)
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%d messages from the gzip file, %d from the image", len(got), len(want))
+	}
+	for _, r := range got {
+		if !want[r.SHA256] || len(r.Chain) < 2 || r.Chain[0].Format != "gzip" || r.Chain[1].Format != "image" {
+			t.Errorf("%s: chain %s, in the image's output %v", r.File, r.Chain, want[r.SHA256])
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(outGz, export.DFXMLFile))
+	if bytes.Contains(b, []byte("<byte_run")) || !bytes.Contains(b, []byte(`<ms:container img_offset="0" len="`+strconv.Itoa(z.Len())+`">gzip</ms:container>`)) {
+		t.Errorf("dfxml.xml locates messages in the compressed bytes or not in the gzip file")
 	}
 }
 

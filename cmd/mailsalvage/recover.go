@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mailsalvage/mailsalvage/carve"
 	"github.com/mailsalvage/mailsalvage/export"
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/formats/tnef"
@@ -107,7 +108,9 @@ func runExport(stdout, stderr io.Writer, inputs []string, o runOptions, noun str
 	}
 	// what readers unpack (a gzip file's data) goes inside OUT too
 	formats.TempDir = ex.TempDir()
-	defer func() { formats.TempDir = "" }()
+	// a compressed disk image is carved as the image is
+	formats.CarveUnknown = func(r io.ReaderAt, size int64) formats.Source { return carve.New(r, size, carve.Options{}) }
+	defer func() { formats.TempDir, formats.CarveUnknown = "", nil }()
 	failed := 0
 	took := make([]time.Duration, len(inputs))
 	for i, in := range inputs {

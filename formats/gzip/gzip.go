@@ -11,8 +11,10 @@
 // stream cut short or bytes after the last member are reported, and the
 // messages of the data that came out are read (the last may be partial).
 // Data of no mail format is refused, saying what it looks like (tar
-// archives have their reader, formats/archive; a format package does not
-// reach for the carver). The decompressed size is bounded by formats.InflateLimit
+// archives have their reader, formats/archive), unless the caller set
+// formats.CarveUnknown (recover does): then it is carved as a raw image,
+// as the uncompressed file would be (a disk.dd.gz), the carved messages'
+// chains starting with the gzip hop. The decompressed size is bounded by formats.InflateLimit
 // (1024 times the compressed size) (a decompression bomb is cut there, and said
 // so). A gzip file inside a gzip file is not unpacked again.
 //
@@ -87,6 +89,9 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && Match(inner) > 0:
 		s.Close()
 		return nil, ErrNested
+	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && formats.CarveUnknown != nil:
+		// a compressed disk image: carved, as the image would be
+		src, format, err = formats.CarveUnknown(tmp, n), "carve", nil
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown):
 		// said as a failure of this file, not as ErrUnknown: recover
 		// would carve the compressed bytes, which hold nothing to find
