@@ -58,6 +58,12 @@ format claims; carve forces it.`,
 	return cmd
 }
 
+// readFull reads len(b) bytes at the start of r.
+func readFull(r io.ReaderAt, b []byte) bool {
+	n, _ := r.ReadAt(b, 0)
+	return n == len(b)
+}
+
 // carveInput carves one image into ex and reports whether it could be
 // read. The input's format in summary.json is "carve/" and the image
 // container (raw, split-raw, ewf). unknown, for recover's fallback, is why
@@ -125,6 +131,11 @@ func carveInput(stderr io.Writer, ex *export.Exporter, in string, bar bool, rng 
 		fmt.Fprintln(stderr, "mailsalvage:", err)
 		ex.EndInput(err)
 		return false
+	}
+	if magic := make([]byte, 3); found == 0 && rng.offset == 0 && readFull(img, magic) && string(magic) == "\x1f\x8b\x08" {
+		// carving the compressed bytes finds nothing: say what does
+		p.clear()
+		fmt.Fprintf(stderr, "mailsalvage: %s: gzip-compressed, so carving its bytes finds nothing; recover decompresses it and carves the image inside\n", in)
 	}
 	if found == 0 && unknown != nil {
 		// recover's fallback found nothing either: as far as the user can

@@ -164,6 +164,11 @@ func TestRecoverCarvesGzippedImage(t *testing.T) {
 	if bytes.Contains(b, []byte("<byte_run")) || !bytes.Contains(b, []byte(`<ms:container img_offset="0" len="`+strconv.Itoa(z.Len())+`">gzip</ms:container>`)) {
 		t.Errorf("dfxml.xml locates messages in the compressed bytes or not in the gzip file")
 	}
+	// carve, which scans raw bytes, says what to run instead
+	_, _, stderr := runCmd(t, "carve", gz, "-o", filepath.Join(t.TempDir(), "out"), "-q")
+	if !strings.Contains(stderr, "gzip-compressed") || !strings.Contains(stderr, "recover decompresses it") {
+		t.Errorf("carve on a gzip file: stderr %q", stderr)
+	}
 }
 
 // TestCarveRange carves a range: only messages starting in it, with their
