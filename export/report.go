@@ -378,6 +378,22 @@ func isImageChain(r *Record) bool {
 	return len(r.Chain) > 0 && r.Chain[0].Format == "image"
 }
 
+// inCompressedImage returns, for a record carved from a gzip-compressed
+// image (chain gzip, image, ...), the record as if the decompressed image
+// were its evidence (named "<file> (decompressed)"), and the image's size
+// from the gzip hop.
+func inCompressedImage(r *Record) (*Record, int64, bool) {
+	if len(r.Chain) < 2 || r.Chain[0].Format != "gzip" || r.Chain[1].Format != "image" {
+		return nil, 0, false
+	}
+	var size int64
+	fmt.Sscanf(r.Chain[0].Locator, "decompressed: %d bytes", &size)
+	in := *r
+	in.Chain = r.Chain[1:]
+	in.Source.Path = r.Source.Path + " (decompressed)"
+	return &in, size, true
+}
+
 // bounceText renders the bounce field, whatever its shape, as one short
 // string per failed recipient.
 func bounceText(raw json.RawMessage) []string {

@@ -210,6 +210,12 @@ func (h *htmlReport) add(l *ProvLine) error {
 	}
 	if isImageChain(r) {
 		h.mark(r, in, row)
+	} else if ri, size, ok := inCompressedImage(r); ok {
+		// a compressed disk image: mapped as the image inside
+		if _, known := h.sizes[ri.Source.Path]; !known && size > 0 {
+			h.sizes[ri.Source.Path] = size
+		}
+		h.mark(ri, in, row)
 	}
 	return nil
 }

@@ -164,6 +164,11 @@ func TestRecoverCarvesGzippedImage(t *testing.T) {
 	if bytes.Contains(b, []byte("<byte_run")) || !bytes.Contains(b, []byte(`<ms:container img_offset="0" len="`+strconv.Itoa(z.Len())+`">gzip</ms:container>`)) {
 		t.Errorf("dfxml.xml locates messages in the compressed bytes or not in the gzip file")
 	}
+	// report.html maps the image inside
+	b, _ = os.ReadFile(filepath.Join(outGz, export.ReportFile))
+	if want := `"path":` + strconv.Quote(gz+" (decompressed)") + `,"input":0,"size":` + strconv.Itoa(len(img)); !bytes.Contains(b, []byte(want)) {
+		t.Errorf("report.html has no byte map of the decompressed image (%s)", want)
+	}
 	// carve, which scans raw bytes, says what to run instead
 	_, _, stderr := runCmd(t, "carve", gz, "-o", filepath.Join(t.TempDir(), "out"), "-q")
 	if !strings.Contains(stderr, "gzip-compressed") || !strings.Contains(stderr, "recover decompresses it") {
