@@ -208,7 +208,7 @@ func (d *dfxmlWriter) add(l *ProvLine) error {
 	}
 	if located && !loc.Whole {
 		// the message lies in a container with no single byte range for
-		// it (a PST node): say where the container is
+		// it (a PST node, a compressed file): say where the container is
 		e := loc.Runs[0]
 		b = appendElement(b, 4, "ms:container", loc.Container,
 			"img_offset", strconv.FormatInt(e.Off, 10), "len", strconv.FormatInt(e.Len, 10))

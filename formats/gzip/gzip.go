@@ -14,9 +14,10 @@
 // archives have their reader, formats/archive), unless the caller set
 // formats.CarveUnknown (recover does): then it is carved as a raw image,
 // as the uncompressed file would be (a disk.dd.gz), the carved messages'
-// chains starting with the gzip hop. The decompressed size is bounded by formats.InflateLimit
-// (1024 times the compressed size) (a decompression bomb is cut there, and said
-// so). A gzip file inside a gzip file is not unpacked again.
+// chains starting with the gzip hop. The decompressed size is bounded by
+// formats.InflateLimit (1024 times the compressed size: a decompression
+// bomb is cut there, and said so; a nearly empty disk image can compress
+// better than that). A gzip file inside a gzip file is not unpacked again.
 //
 // compress/gzip serves as it is: it reads concatenated members, checks
 // each member's CRC-32 and size, and gives every byte it decompressed
