@@ -13,6 +13,10 @@ import (
 // a file is detected and read through crAsLF, and each of its messages is
 // written with LF line endings and a warning that says so.
 
+// UTF8BOM is the UTF-8 byte order mark some Windows editors write at the
+// start of a text file.
+var UTF8BOM = []byte("\xef\xbb\xbf")
+
 // MacLineEndsWarning is the warning on a message read through CRAsLF.
 const MacLineEndsWarning = "the file's lines end with CR alone (classic Mac OS): read, and written, with LF in their place; offsets are the file's"
 

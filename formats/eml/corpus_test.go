@@ -222,7 +222,7 @@ func TestCorpusEML(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, msg := openOne(t, "eml", data, path)
-		start := HeaderStart(data) // blank lines before the header are left out
+		start := FileLead(data).Start // blank lines before the header are left out
 		if !bytes.Equal(msg, data[start:keep]) {
 			t.Errorf("%s: message is not the file minus its trimmed tail (and blank lines in front)", rel)
 		}

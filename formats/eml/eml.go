@@ -15,8 +15,6 @@ import (
 // stronger sign, and below ConfidenceEMLX.
 const ConfidenceEML = 50
 
-var bom = []byte("\xef\xbb\xbf")
-
 // maxLeadLines bounds the blank lines read past in front of a header.
 const maxLeadLines = 16
 
@@ -48,20 +46,29 @@ func firstLine(b []byte) []byte {
 	return b
 }
 
-// HeaderStart returns where the header of a message file starts when
-// blank lines or an indent come before it, after a UTF-8 byte order mark
-// if there is one: a reader of the file would take the first blank line
-// for the end of an empty header (or the indented line for a
-// continuation), so the bytes before the header are left out of the
-// message (readers say so in a warning, and their provenance span starts
-// at the header). It is 0 when the file starts with its header, or with
-// only a byte order mark before it (which is kept).
-func HeaderStart(head []byte) int {
-	h := bytes.TrimPrefix(head, bom)
+// Lead says what comes before the header of a message file: Start is
+// where the message starts (past blank lines or an indent, which a reader
+// of the file would take for the end of an empty header or for a
+// continuation, and which are left out of the message), Header where its
+// header starts (past a UTF-8 byte order mark too, which is kept when
+// nothing else comes before the header). Warning says what was found, ""
+// when the file starts with its header.
+type Lead struct {
+	Start, Header int64
+	Warning       string
+}
+
+// FileLead reads the Lead of a message file from its first bytes.
+func FileLead(head []byte) Lead {
+	h := bytes.TrimPrefix(head, formats.UTF8BOM)
 	if n := leadingBlank(h); n > 0 {
-		return len(head) - len(h) + n
+		start := int64(len(head) - len(h) + n)
+		return Lead{start, start, fmt.Sprintf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at %s", start, at(start))}
 	}
-	return 0
+	if len(h) < len(head) {
+		return Lead{0, int64(len(formats.UTF8BOM)), fmt.Sprintf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at %s", at(int64(len(formats.UTF8BOM))))}
+	}
+	return Lead{}
 }
 
 // MatchEML reports whether the probed file is a single RFC 5322 message:
@@ -73,7 +80,7 @@ func MatchEML(p *formats.Probe) int {
 	if p == nil {
 		return 0
 	}
-	h := bytes.TrimPrefix(p.Head, bom)
+	h := bytes.TrimPrefix(p.Head, formats.UTF8BOM)
 	h = h[leadingBlank(h):]
 	line := firstLine(h)
 	if bytes.HasPrefix(line, []byte("From ")) {
@@ -114,21 +121,20 @@ func openEML(r io.ReaderAt, size int64) (formats.Source, error) {
 		Method:   "eml",
 		Warnings: warnings,
 	}
-	start := int64(0)
 	head := make([]byte, min(keep, formats.HeadSize))
 	if err := readAt(r, head, 0); err != nil {
 		return nil, err
 	}
-	if hs := HeaderStart(head); hs > 0 {
-		start = int64(hs)
-		m.Open = sectionOpener(r, start, keep-start)
-		m.Size = keep - start
-		m.Chain = formats.Chain{formats.Span("eml", start, keep-start, "")}
-		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at %s", start, at(start))
-	} else if bytes.HasPrefix(head, bom) {
-		start = int64(len(bom))
-		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at %s", at(start))
+	lead := FileLead(head)
+	if lead.Start > 0 {
+		m.Open = sectionOpener(r, lead.Start, keep-lead.Start)
+		m.Size = keep - lead.Start
+		m.Chain = formats.Chain{formats.Span("eml", lead.Start, keep-lead.Start, "")}
 	}
+	if lead.Warning != "" {
+		m.Warnf("%s", lead.Warning)
+	}
+	start := lead.Header
 	res, err := checkMessage(r, start, keep)
 	if err != nil {
 		return nil, err

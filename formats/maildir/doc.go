@@ -78,7 +78,7 @@
 // own flag is a fact; damage is an inference), and the damage stays in the
 // warnings. A file larger than its S= field is only
 // warned about. Blank lines before the header are left out of the message,
-// as eml.HeaderStart says, with a warning; so is an mbox "From " line
+// as eml.FileLead says, with a warning; so is an mbox "From " line
 // that some tools leave at the top of a message file when they move mail
 // from an mbox into a Maildir (as the mbox reader leaves it out), kept as
 // the mbox_separator attribute.

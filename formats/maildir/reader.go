@@ -274,10 +274,11 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 		}
 		return nil, &formats.Problem{Path: rel, Offset: -1, Err: formats.ErrEmpty}
 	}
-	head, err := r.readHead(rel, size)
+	file, head, err := r.readHead(rel, size)
 	if err != nil {
 		return nil, problem(rel, err)
 	}
+	defer file.Close() // kept open for checkMultipart
 	mac := formats.ClassicMac(head)
 	if mac {
 		// lines ended with CR alone: read as the registry reads such a
@@ -285,15 +286,9 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 		n, _ := formats.CRAsLF(bytes.NewReader(head)).ReadAt(head, 0)
 		head = head[:n]
 	}
-	hs := int64(eml.HeaderStart(head))
-	head = head[hs:]
-	headAt := hs // where head starts in the file
-	bom := hs == 0 && bytes.HasPrefix(head, utf8BOM)
-	if bom {
-		// kept in the message, as a .eml file keeps it
-		head = head[len(utf8BOM):]
-		headAt += int64(len(utf8BOM))
-	}
+	// what comes before the header, read as in a .eml file
+	lead := eml.FileLead(head)
+	head = head[lead.Header:]
 	blk, fromLine := examineHead(head)
 	header := blk.Fields > 0 && (blk.Complete || blk.LooksLikeHeader())
 	if stray && !blk.LooksLikeHeader() {
@@ -314,21 +309,19 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if len(f.path) > 0 {
 		m.Folder = append([]string(nil), f.path...)
 	}
-	if bom && !fromLine {
-		m.Warnf("the file starts with a UTF-8 byte order mark (3 bytes, kept); the header starts at offset 3")
-	}
 	if mac {
 		m.Warnf("%s", formats.MacLineEndsWarning)
 	}
-	if hs > 0 {
-		m.Warnf("%d bytes before the header (blank lines or white space, after a byte order mark if any) left out; the message starts at offset %d (0x%x)", hs, hs, hs)
+	if lead.Warning != "" && (lead.Start > 0 || !fromLine) {
+		// (a byte order mark said to be kept is left out with a From line)
+		m.Warnf("%s", lead.Warning)
 	}
-	start := hs // where the message starts in the file
+	start := lead.Start // where the message starts in the file
 	if fromLine {
 		// the separator line of the mbox the message came from, not
 		// part of the message (as the mbox reader reads it)
 		line := head[:bytes.IndexByte(head, '\n')]
-		start = headAt + int64(len(line)) + 1
+		start = lead.Header + int64(len(line)) + 1
 		m.SetAttr("mbox_separator", string(bytes.TrimRight(line, "\r")))
 		m.Warnf("file starts with an mbox \"From \" line: left out of the message (kept as the mbox_separator attribute); the message starts at offset %d (0x%x)", start, start)
 	}
@@ -365,7 +358,7 @@ func (r *Reader) message(f *folder, e fs.DirEntry) (*formats.Message, error) {
 	if !header {
 		partial = true
 		m.Warnf("no message header at start of file")
-	} else if cut, w := r.checkMultipart(rel, head, headAt, fromLine, mac, size); w != "" {
+	} else if cut, w := checkMultipart(file, head, lead.Header, fromLine, mac, size); w != "" {
 		// the same test as a .eml file's: a message file is the message
 		partial = partial || cut
 		m.Warnf("%s", w)
@@ -409,30 +402,31 @@ func (r *Reader) describe(m *formats.Message, f *folder, n Name) {
 	}
 }
 
-// readHead reads the first bytes of a file, up to HeadCheck, into r.buf.
-func (r *Reader) readHead(rel string, size int64) ([]byte, error) {
+// readHead opens a file and reads its first bytes, up to HeadCheck, into
+// r.buf. The caller closes the file.
+func (r *Reader) readHead(rel string, size int64) (fs.File, []byte, error) {
 	file, err := r.fsys.Open(rel)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer file.Close()
 	if r.buf == nil {
 		r.buf = make([]byte, HeadCheck)
 	}
 	n, err := io.ReadFull(file, r.buf[:min(size, HeadCheck)])
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, err
+		file.Close()
+		return nil, nil, err
 	}
-	return r.buf[:n], nil
+	return file, r.buf[:n], nil
 }
 
 // checkMultipart looks for the closing delimiter of a multipart message,
 // as eml.CheckMultipart does for a .eml file, when its header ends within
-// head (which starts at offset headAt of the file). It reads the file
-// again only for multipart messages, and gives an empty warning when
-// there is nothing to say or the file cannot be read at random (a damaged
+// head (which starts at offset headAt of the file). It reads more of the
+// file only for multipart messages, and gives an empty warning when there
+// is nothing to say or the file cannot be read at random (a damaged
 // file's read error is reported when the message itself is read).
-func (r *Reader) checkMultipart(rel string, head []byte, headAt int64, fromLine, mac bool, size int64) (partial bool, warning string) {
+func checkMultipart(file fs.File, head []byte, headAt int64, fromLine, mac bool, size int64) (partial bool, warning string) {
 	start := 0
 	if fromLine {
 		start = bytes.IndexByte(head, '\n') + 1
@@ -445,11 +439,6 @@ func (r *Reader) checkMultipart(rel string, head []byte, headAt int64, fromLine,
 	if b == "" {
 		return false, ""
 	}
-	file, err := r.fsys.Open(rel)
-	if err != nil {
-		return false, ""
-	}
-	defer file.Close()
 	ra, ok := file.(io.ReaderAt)
 	if !ok {
 		return false, ""
@@ -457,14 +446,12 @@ func (r *Reader) checkMultipart(rel string, head []byte, headAt int64, fromLine,
 	if mac {
 		ra = formats.CRAsLF(ra)
 	}
-	partial, warning, err = eml.CheckMultipart(ra, headAt+int64(start+n), size, b)
+	partial, warning, err := eml.CheckMultipart(ra, headAt+int64(start+n), size, b)
 	if err != nil {
 		return false, ""
 	}
 	return partial, warning
 }
-
-var utf8BOM = []byte("\xef\xbb\xbf")
 
 // openFrom opens the file rel of fsys to be read from offset off, with
 // lone CRs read as LF when mac.

@@ -179,7 +179,7 @@ func FolderName(path string) []string {
 // (60).
 func Match(p *formats.Probe) int {
 	// skip a UTF-8 byte order mark and leading empty lines
-	head := bytes.TrimPrefix(p.Head, utf8BOM)
+	head := bytes.TrimPrefix(p.Head, formats.UTF8BOM)
 	for len(head) > 0 && (head[0] == '\n' || head[0] == '\r') {
 		head = head[1:]
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
 )
 
@@ -168,8 +169,6 @@ func (s *Scanner) isSeparator(ln []byte, next int64, afterBlank bool) bool {
 	return false
 }
 
-var utf8BOM = []byte("\xef\xbb\xbf")
-
 // Where startAt is asked to look for a message start.
 const (
 	ctxBlank  = iota // after an empty line inside a message: only a convincing header counts
@@ -187,10 +186,10 @@ func (s *Scanner) startAt(p int64, ctx int) *start {
 	if !nl && next < s.size {
 		return nil
 	}
-	if ctx == ctxFile && bytes.HasPrefix(ln, utf8BOM) && s.isSeparator(ln[len(utf8BOM):], next, true) {
+	if ctx == ctxFile && bytes.HasPrefix(ln, formats.UTF8BOM) && s.isSeparator(ln[len(formats.UTF8BOM):], next, true) {
 		// a byte order mark in front of the first separator (a file
 		// saved by a Windows editor): part of the separator line
-		return &start{sep: p, start: next, line: clip(ln[len(utf8BOM):]), found: FoundSeparator}
+		return &start{sep: p, start: next, line: clip(ln[len(formats.UTF8BOM):]), found: FoundSeparator}
 	}
 	if isFrom(ln) && s.isSeparator(ln, next, ctx != ctxBlank) {
 		return &start{sep: p, start: next, line: clip(ln), found: FoundSeparator}

@@ -55,7 +55,7 @@ const maxAttachment = 256 << 20
 // Match recognizes an OLM message file: an <emails> element whose first
 // email has OPFMessage fields.
 func Match(p *formats.Probe) int {
-	h := bytes.TrimLeft(bytes.TrimPrefix(p.Head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	h := bytes.TrimLeft(bytes.TrimPrefix(p.Head, formats.UTF8BOM), " \t\r\n")
 	if bytes.HasPrefix(h, []byte("<?xml")) {
 		if i := bytes.Index(h, []byte("?>")); i >= 0 {
 			h = bytes.TrimLeft(h[i+2:], " \t\r\n")
