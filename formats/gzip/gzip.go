@@ -12,7 +12,8 @@
 // messages of the data that came out are read (the last may be partial).
 // Data of no mail format is refused, saying what it looks like (tar
 // archives have their reader, formats/archive), unless the caller set
-// formats.CarveUnknown (recover does): then it is carved as a raw image,
+// formats.CarveUnknown (recover does) and the file is an input, not one
+// met in a walked folder or an archive: then it is carved as a raw image,
 // as the uncompressed file would be (a disk.dd.gz), the carved messages'
 // chains starting with the gzip hop. The decompressed size is bounded by
 // formats.InflateLimit (1024 times the compressed size: a decompression
@@ -90,8 +91,10 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && Match(inner) > 0:
 		s.Close()
 		return nil, ErrNested
-	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && formats.CarveUnknown != nil:
-		// a compressed disk image: carved, as the image would be
+	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && formats.CarveUnknown != nil && p.Root == nil:
+		// a compressed disk image given as an input: carved, as the image
+		// would be (not one met in a walked folder or an archive, whose
+		// files are not carved)
 		src, format, err = formats.CarveUnknown(tmp, n), "carve", nil
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown):
 		// said as a failure of this file, not as ErrUnknown: recover

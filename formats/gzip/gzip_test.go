@@ -302,3 +302,50 @@ func TestNoMail(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+// TestCarveUnknown: with formats.CarveUnknown set (as recover sets it),
+// data of no mail format in a gzip file given as an input is handed to it,
+// and the chain starts with the gzip hop; in a walked folder it is not.
+func TestCarveUnknown(t *testing.T) {
+	defer func() { formats.CarveUnknown = nil }()
+	calls := 0
+	formats.CarveUnknown = func(r io.ReaderAt, size int64) formats.Source {
+		calls++
+		return &oneMessage{size: size}
+	}
+	data := gz(bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 1024))
+	src, _, err := formats.Open(srctest.File(t, "disk.dd.gz", data))
+	if err != nil || calls != 1 {
+		t.Fatalf("input: %v, %d calls", err, calls)
+	}
+	m, _ := src.Next()
+	src.Close()
+	if m == nil || len(m.Chain) != 2 || m.Chain[0].Format != "gzip" || *m.Chain[1].Length != 4096 {
+		t.Errorf("carved message %+v", m)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "dump.sql.gz"), data, 0o644)
+	if src, _, err := formats.Open(dir); err == nil {
+		srctest.Exhaust(src, 100)
+		src.Close()
+	}
+	if calls != 1 {
+		t.Errorf("a gzip file in a walked folder was carved (%d calls)", calls)
+	}
+}
+
+// oneMessage stands in for the carver: one message of the whole data.
+type oneMessage struct {
+	size int64
+	done bool
+}
+
+func (o *oneMessage) Next() (*formats.Message, error) {
+	if o.done {
+		return nil, io.EOF
+	}
+	o.done = true
+	return &formats.Message{State: formats.Carved, Chain: formats.Chain{formats.Span("image", 0, o.size, "")}}, nil
+}
+
+func (o *oneMessage) Close() error { return nil }
