@@ -345,7 +345,8 @@ func (o *oneMessage) Next() (*formats.Message, error) {
 		return nil, io.EOF
 	}
 	o.done = true
-	return &formats.Message{State: formats.Carved, Chain: formats.Chain{formats.Span("image", 0, o.size, "")}}, nil
+	return &formats.Message{State: formats.Carved, Chain: formats.Chain{formats.Span("image", 0, o.size, "")},
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }}, nil
 }
 
 func (o *oneMessage) Close() error { return nil }
