@@ -381,9 +381,21 @@ func (p *Properties) SetInt32(id uint16, v int32) {
 	p.Set(&Property{Tag: NewTag(id, PtypInteger32), Value: binary.LittleEndian.AppendUint32(nil, uint32(v))})
 }
 
-// SetTime sets a PtypTime property (a FILETIME: 100 ns since 1601).
+// SetTime sets a PtypTime property (a FILETIME: 100 ns since 1601); a time
+// a FILETIME cannot hold (before 1601) is not set.
 func (p *Properties) SetTime(id uint16, t time.Time) {
-	const unixEpoch = 116444736000000000 // 1970-01-01 in FILETIME ticks
-	ft := uint64(t.UnixNano()/100 + unixEpoch)
-	p.Set(&Property{Tag: NewTag(id, PtypTime), Value: binary.LittleEndian.AppendUint64(nil, ft)})
+	if ft, ok := FileTimeOf(t); ok {
+		p.Set(&Property{Tag: NewTag(id, PtypTime), Value: binary.LittleEndian.AppendUint64(nil, ft)})
+	}
+}
+
+// FileTimeOf is FileTime's inverse: t as a FILETIME, or false when t is
+// before 1601 or past what FileTime reads (about the year 30828).
+func FileTimeOf(t time.Time) (uint64, bool) {
+	const secondsTo1970 = 11644473600 // 1601-01-01 to 1970-01-01
+	s := t.Unix() + secondsTo1970
+	if s < 0 || s >= 0x7FFFFFFFFFFFFFFF/10000000 {
+		return 0, false
+	}
+	return uint64(s)*10000000 + uint64(t.Nanosecond()/100), true
 }

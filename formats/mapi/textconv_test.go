@@ -133,3 +133,29 @@ func TestSetters(t *testing.T) {
 		t.Errorf("time %v", got)
 	}
 }
+
+// TestFileTimeOf: FileTimeOf inverts FileTime over the whole range a
+// FILETIME holds (time.UnixNano does not: it overflows before 1678 and
+// after 2262), and refuses what it cannot hold.
+func TestFileTimeOf(t *testing.T) {
+	for _, when := range []time.Time{
+		time.Date(1601, 1, 1, 0, 0, 1, 0, time.UTC), time.Date(1650, 3, 4, 5, 6, 7, 800, time.UTC),
+		time.Date(2011, 6, 21, 23, 49, 21, 123456700, time.UTC), time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		ft, ok := FileTimeOf(when)
+		back, ok2 := FileTime(ft)
+		if !ok || !ok2 || !back.Equal(when) {
+			t.Errorf("%v: FILETIME %d (%v), back %v (%v)", when, ft, ok, back, ok2)
+		}
+		var p Properties
+		p.SetTime(PidTagClientSubmitTime, when)
+		if got, ok := p.Time(PidTagClientSubmitTime); !ok || !got.Equal(when) {
+			t.Errorf("SetTime(%v) reads back %v", when, got)
+		}
+	}
+	var p Properties
+	p.SetTime(PidTagClientSubmitTime, time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC))
+	if _, ok := FileTimeOf(time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)); ok || p.Len() != 0 {
+		t.Errorf("a time before 1601 was taken")
+	}
+}

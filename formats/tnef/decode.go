@@ -427,10 +427,8 @@ func (d *decoder) date(o *object, a Attribute, id uint16) {
 		d.warnf(a.Offset, "%s %04d-%02d-%02d %02d:%02d:%02d is not a valid date; ignored", AttName(a.ID), y, mo, dd, h, mi, s)
 		return
 	}
-	ft := uint64(t.Unix()+11644473600) * 10000000
-	v := make([]byte, 8)
-	binary.LittleEndian.PutUint64(v, ft)
-	o.setAttr(mapi.NewTag(id, mapi.PtypTime), v)
+	ft, _ := mapi.FileTimeOf(t) // y >= 1601: it holds it
+	o.setAttr(mapi.NewTag(id, mapi.PtypTime), binary.LittleEndian.AppendUint64(nil, ft))
 }
 
 // messageFlags maps attMessageStatus bits (fmsModified 0x01, fmsLocal

@@ -226,8 +226,7 @@ func (s *propSet) named(guid [16]byte, lid uint32) uint16 { return s.b.namedID(g
 
 // fileTime encodes t as a FILETIME: 100 ns ticks since 1601-01-01 UTC.
 func fileTime(t time.Time) []byte {
-	const unixEpoch = 116444736000000000
-	ft := uint64(t.Unix())*10000000 + uint64(t.Nanosecond()/100) + unixEpoch
+	ft, _ := mapi.FileTimeOf(t)
 	return binary.LittleEndian.AppendUint64(nil, ft)
 }
 
