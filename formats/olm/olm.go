@@ -26,7 +26,6 @@ package olm
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -61,7 +60,7 @@ func Match(p *formats.Probe) int {
 			h = bytes.TrimLeft(h[i+2:], " \t\r\n")
 		}
 	}
-	if bytes.HasPrefix(h, []byte("<emails")) && bytes.Contains(h, []byte("<email")) && bytes.Contains(h, []byte("<OPFMessage")) {
+	if bytes.HasPrefix(h, []byte("<emails")) && bytes.Contains(h, []byte("<OPFMessage")) {
 		return 95
 	}
 	return 0
@@ -73,10 +72,13 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		return nil, fmt.Errorf("olm: a message file of %d bytes (more than %d): not read", size, maxXML)
 	}
 	data := make([]byte, size)
-	if n, err := r.ReadAt(data, 0); int64(n) < size {
-		return nil, fmt.Errorf("olm: read %d of %d bytes: %w", n, size, err)
+	n, rerr := r.ReadAt(data, 0)
+	if n == 0 {
+		return nil, fmt.Errorf("olm: read 0 of %d bytes: %w", size, rerr)
 	}
-	emails, err := parse(data)
+	// a file or archive member cut short, or a read error: its XML is
+	// cut there, and read as far as it goes
+	emails, err := parse(data[:n])
 	if len(emails) == 0 {
 		if err == nil {
 			err = errors.New("no <email> element")
@@ -84,7 +86,10 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		return nil, fmt.Errorf("olm: %w", err)
 	}
 	s := &source{emails: emails, root: p.Root, rel: p.Rel}
-	if err != nil {
+	switch {
+	case int64(n) < size:
+		s.problem = fmt.Sprintf("olm: the data ends after %d of the %d bytes it was said to hold (%v): %d emails read before it", n, size, rerr, len(emails))
+	case err != nil:
 		s.problem = fmt.Sprintf("olm: the XML is damaged after %d emails (%v): the rest is not read", len(emails), err)
 	}
 	return s, nil
@@ -233,14 +238,6 @@ func (s *source) item(e *email) (*mapi.Message, []string) {
 	if v, ok := f["OPFMessageCopySubject"]; ok {
 		p.SetString(mapi.PidTagSubject, v)
 	}
-	if v := f["OPFMessageCopyThreadTopic"]; v != "" {
-		p.SetString(mapi.PidTagConversationTopic, v)
-	}
-	if v := f["OPFMessageCopyThreadIndex"]; v != "" {
-		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v)); err == nil {
-			p.SetBinary(mapi.PidTagConversationIndex, b)
-		}
-	}
 	if v := strings.TrimSpace(f["OPFMessageCopyMessageID"]); v != "" {
 		if !strings.HasPrefix(v, "<") {
 			v = "<" + v + ">"
@@ -293,9 +290,6 @@ func (s *source) item(e *email) (*mapi.Message, []string) {
 			p.SetInt32(mapi.PidTagImportance, 0)
 		}
 	}
-	if v := f["OPFMessageGetIsRead"]; v != "" && number(v) != 0 {
-		p.SetInt32(mapi.PidTagMessageFlags, 1) // mfRead
-	}
 	from := e.addresses["OPFMessageCopyFromAddresses"]
 	sender := e.addresses["OPFMessageCopySenderAddress"]
 	if len(from) > 0 {
@@ -311,9 +305,9 @@ func (s *source) item(e *email) (*mapi.Message, []string) {
 		list string
 		kind int32 // PidTagRecipientType: To, Cc, Bcc
 	}{
-		{"OPFMessageCopyToAddresses", 1},
-		{"OPFMessageCopyCCAddresses", 2}, {"OPFMessageCopyCcAddresses", 2},
-		{"OPFMessageCopyBCCAddresses", 3}, {"OPFMessageCopyBccAddresses", 3},
+		{"OPFMessageCopyToAddresses", mapi.RecipTo},
+		{"OPFMessageCopyCCAddresses", mapi.RecipCc}, {"OPFMessageCopyCcAddresses", mapi.RecipCc},
+		{"OPFMessageCopyBCCAddresses", mapi.RecipBcc}, {"OPFMessageCopyBccAddresses", mapi.RecipBcc},
 	} {
 		for _, a := range e.addresses[l.list] {
 			r := &mapi.Properties{}
@@ -406,7 +400,7 @@ func setAddress(p *mapi.Properties, a address, nameID, addrID, typeID, smtpID ui
 
 // parseTime reads the archive's times: ISO 8601, UTC unless they say.
 func parseTime(v string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04:05", time.RFC3339, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05"} {
+	for _, layout := range []string{"2006-01-02T15:04:05", time.RFC3339, "2006-01-02 15:04:05"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			return t.UTC(), nil
 		}

@@ -206,6 +206,16 @@ func TestDamaged(t *testing.T) {
 	if _, err := OpenFile(bytes.NewReader(data[:40]), 40, &formats.Probe{}); err == nil {
 		t.Error("no error for an XML file with no email")
 	}
+	// data that ends before the size it was said to hold (an archive
+	// member cut short): read as far as it goes, and said so
+	src, err := OpenFile(srctest.Short{B: data, N: cut}, int64(len(data)), &formats.Probe{})
+	if err != nil {
+		t.Fatalf("short data: %v", err)
+	}
+	msgs, problems := srctest.Drain(t, src)
+	if len(msgs) != 1 || len(problems) != 1 || !strings.Contains(problems[0], "data ends after") {
+		t.Errorf("short data: %d messages, problems %q", len(msgs), problems)
+	}
 }
 
 // TestCorpus: the corpus's OLM archive gives every message file's
