@@ -80,9 +80,10 @@ func readPC(h *Heap, r Reader, origins bool, skip func(mapi.Tag) bool) (*PC, err
 		return nil, formatErr("PC BTH "+t.HID.String(), "cbKey %d, cbEnt %d: a PC has 2 and 6", t.KeySize, t.DataSize)
 	}
 	pc := &PC{Props: &mapi.Properties{}}
-	pc.Props.Reserve(t.leafRecords())
+	records := t.leafRecords()
+	pc.Props.Reserve(records)
 	if origins {
-		pc.Origins = make(map[mapi.Tag]Origin, t.leafRecords())
+		pc.Origins = make(map[mapi.Tag]Origin, records)
 	}
 	warn := func(format string, args ...any) {
 		if len(pc.Warnings) < 1000 {
