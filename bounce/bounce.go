@@ -466,10 +466,10 @@ var (
 		"delivery failed", "delivery has failed", "delivery notification", "delivery report", "failure notice",
 		"mail delivery", "mail system error", "non-delivery", "non delivery", "nondelivery", "could not be delivered",
 		"not delivered", "not be delivered", "returned to sender", "delayed mail", "delivery delayed",
-		"message you sent blocked", "message you sent was blocked", "mail failed", "rejected", "warning: could not send",
+		"message you sent blocked", "message you sent was blocked", "mail failed", "rejected",
 		"配信", "zustellung", "remis", "mail failure", "message frozen", "error(s) in forwarding", "[bounce]",
 		"bulk email filter", "delivery_failure", "recapitabile", "failed delivery", "error sending your mail",
-		"no entregado", "non consegnato", "returned message", "undelivered", "bounced mail", "delivery problem",
+		"no entregado", "non consegnato", "returned message", "bounced mail", "delivery problem",
 		"delivery error", "failed to deliver", "could not deliver", "not deliverable", "unable to deliver", "nondeliverable",
 		"mail error", "warning:"}, undeliverableWords...))
 	failureWords = lazyRegexp(`(?i)could not be delivered|couldn't be delivered|undeliver|not (been )?delivered|delivery (to the following|has failed|failed|problem|status)|permanent (error|failure)|unable to deliver|was not delivered|failed|rejected|returned|error|unknown|invalid|did not reach|not (a )?member|failure|able to deliver|could not deliver|届きません|送信できません|配信できません|nicht erreicht|pas pu être remis|impossible de joindre|non remis|no se pudo entregar|no ha podido ser entregado|non è stato recapitato|non recapitabile|não pôde ser entregue|não foi entregue|` +
