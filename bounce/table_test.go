@@ -38,6 +38,25 @@ func TestPatternRows(t *testing.T) {
 	t.Logf("%d of %d examples classified by an earlier reason", shadowed, len(Patterns()))
 }
 
+// TestNoRedundantRows: no row is a phrase that holds another row's whole
+// phrase of the same reason and kind (definite or not): every text it
+// matches the shorter row matches too, so it never decides anything.
+func TestNoRedundantRows(t *testing.T) {
+	ps := Patterns()
+	for _, long := range ps {
+		prefix, _ := long.Expr.LiteralPrefix()
+		for _, short := range ps {
+			lit, whole := short.Expr.LiteralPrefix()
+			if !whole || short.Reason != long.Reason || short.Definite != long.Definite || short.Expr == long.Expr {
+				continue
+			}
+			if strings.Contains(prefix, lit) {
+				t.Errorf("%s:%d %q holds %s:%d %q: it decides nothing", long.File, long.Line, long.expr, short.File, short.Line, short.expr)
+			}
+		}
+	}
+}
+
 // rank is the position of a reason in the order the classifier tries
 // them by their words.
 func rank(r string) int {
