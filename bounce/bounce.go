@@ -199,7 +199,7 @@ func parse(msg []byte, depth int) *Report {
 		}
 		return rep
 	}
-	if !looksLikeBounce(top, rep.Subject, rep.From, notice) {
+	if !looksLikeBounce(top, rep.Subject, rep.From, notice, exclude, weak) {
 		return nil
 	}
 	rep.Kind = "text"
@@ -262,7 +262,7 @@ func parse(msg []byte, depth int) *Report {
 			// the only recipient's status code stated apart from the
 			// server's words ("Error code: 5.1.1" a paragraph later), as
 			// a DSN's Status field would be
-			if s := findStatus(b.all); validStatus(s) {
+			if s := findStatus(b.all); s != "" {
 				field = s
 			}
 		}
@@ -507,7 +507,7 @@ func (l wordList) MatchString(s string) bool {
 // looksLikeBounce decides whether a message with no delivery-status part
 // is a free-text delivery failure notice: it comes from a mail system
 // (or names failed recipients in X-Failed-Recipients) and says so.
-func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
+func looksLikeBounce(top rfc5322.Header, subject, from, text string, exclude, weak map[string]bool) bool {
 	if _, ok := top.Get("X-Failed-Recipients"); ok {
 		return true
 	}
@@ -538,7 +538,7 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 		}
 	}
 	if mailSystem.MatchString(from) && !personReply.MatchString(subject) && !autoReply.MatchString(subject) &&
-		!listingSubject.MatchString(subject) && listsAddress(text, senderAddrs(top), toAddrs(top)) {
+		!listingSubject.MatchString(subject) && listsAddress(text, exclude, weak) {
 		// a mail system's message that lists an address on a line of its
 		// own: a notice in words we do not know ("系统退信", "Zwrot
 		// poczty"), as sisimai reads it too; not a postmaster's answer
@@ -555,7 +555,7 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string) bool {
 		// the notice itself is in the text, its sender line and all
 		return quotedNotice.MatchString(text) && failureWords.MatchString(text) && replyOrStatus.MatchString(text)
 	}
-	if !fromDaemon && !strings.Contains(strings.ToLower(from), "daemon") {
+	if !fromDaemon {
 		// a person's message about delivery problems is not a notice:
 		// require the notice's wording as well as its subject
 		return failureWords.MatchString(text) && (replyOrStatus.MatchString(text) || notDelivered.MatchString(text))
@@ -767,9 +767,8 @@ func originalRecipients(full string, parts []part) []string {
 	if hdr == "" {
 		// single-part notice: the original follows the marker (in
 		// the decoded text: a base64 body hides it from the raw bytes)
-		s := full
-		if loc := origMarker.FindStringIndex(s); loc != nil {
-			hdr = s[loc[1]:]
+		if loc := origMarker.FindStringIndex(full); loc != nil {
+			hdr = full[loc[1]:]
 			if i := strings.IndexByte(hdr, '\n'); i >= 0 {
 				hdr = strings.TrimLeft(hdr[i+1:], "\r\n")
 			}

@@ -242,8 +242,9 @@ func byWords(status, sr, t, stage string) string {
 	// the words first: they are more specific than a status code ("550
 	// 5.1.1 ... refused due to recipient preferences")
 	for _, r := range firstRound {
-		if r == SpamDetected && sr != "" && (stage == "RCPT" || stage == "MAIL" || stage == "HELO") {
-			// refused before the message was sent: its content was not
+		if r == SpamDetected && sr != "" && stage == "RCPT" {
+			// refused before the message was sent (the earlier stages
+			// return before the words are read): its content was not
 			// read, and the status code says more than spam words
 			continue
 		}

@@ -33,7 +33,7 @@ var gmailStates = map[int]struct {
 	8:  {"", SystemError, false},
 	9:  {"", SystemError, false},
 	12: {"", NoRelaying, true},
-	13: {"HELO", Blocked, false}, // the stage says it
+	13: {"HELO", "", false}, // the stage says it: blocked
 	14: {"RCPT", "", false},
 	15: {"DATA", Filtered, true},
 	17: {"DATA", Filtered, true},
