@@ -77,11 +77,16 @@ func macLineEnds(p *Probe, r io.ReaderAt) (io.ReaderAt, bool) {
 	if !ClassicMac(p.Head) {
 		return r, false
 	}
-	c := crAsLF{r}
-	head := make([]byte, len(p.Head))
-	n, _ := c.ReadAt(head, 0)
-	p.Head = head[:n]
-	return c, true
+	// the head as CRAsLF reads it, without reading it again (the byte
+	// after it says what a CR at its end is)
+	head := bytes.Clone(p.Head)
+	lonesToLF(head, func() bool {
+		var next [1]byte
+		n, _ := r.ReadAt(next[:], int64(len(head)))
+		return n == 1 && next[0] == '\n'
+	})
+	p.Head = head
+	return crAsLF{r}, true
 }
 
 // macSource notes on each message that its line endings were changed.

@@ -222,21 +222,40 @@ func OpenCounting(path string, n *atomic.Int64) (Source, string, error) {
 		n.Add(int64(len(p.Head)))
 		ra = countingReaderAt{f, n}
 	}
-	ra, mac := macLineEnds(p, ra)
-	fm, ok := best(p, false)
-	if !ok {
-		f.Close()
-		return nil, "", &OpenError{Path: path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
-	}
-	src, err := fm.OpenFile(ra, p.Info.Size(), p)
+	src, name, err := openDetected(ra, p.Info.Size(), p)
 	if err != nil {
 		f.Close()
-		return nil, "", &OpenError{Path: path, Err: err}
+		return nil, "", &OpenError{Path: path, Err: err, Detail: unknownDetail(err, p)}
+	}
+	return &fileSource{Source: src, f: f, path: path}, name, nil
+}
+
+// openDetected opens the size bytes behind r with the format whose Match
+// likes p (its Head read from them) best, leaving out the formats named in
+// skip; a file whose lines end with CR alone is read through CRAsLF. The
+// error is ErrUnknown when no format claims the data.
+func openDetected(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, string, error) {
+	r, mac := macLineEnds(p, r)
+	fm, ok := best(p, false, skip...)
+	if !ok {
+		return nil, "", ErrUnknown
+	}
+	src, err := fm.OpenFile(r, size, p)
+	if err != nil {
+		return nil, fm.Name, err
 	}
 	if mac {
 		src = &macSource{src}
 	}
-	return &fileSource{Source: src, f: f, path: path}, fm.Name, nil
+	return src, fm.Name, nil
+}
+
+// unknownDetail says what data no format claims looks like.
+func unknownDetail(err error, p *Probe) string {
+	if err == ErrUnknown {
+		return DescribeContent(p.Head)
+	}
+	return ""
 }
 
 // OpenData detects by content the format of the size bytes behind r and
@@ -255,19 +274,11 @@ func OpenData(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, stri
 		return nil, "", &OpenError{Path: p.Path, Err: err}
 	}
 	p.Head = head[:n]
-	r, mac := macLineEnds(p, r)
-	found, ok := best(p, false, skip...)
-	if !ok {
-		return nil, "", &OpenError{Path: p.Path, Err: ErrUnknown, Detail: DescribeContent(p.Head)}
-	}
-	src, err := found.OpenFile(r, size, p)
+	src, name, err := openDetected(r, size, p, skip...)
 	if err != nil {
-		return nil, "", &OpenError{Path: p.Path, Err: err}
+		return nil, "", &OpenError{Path: p.Path, Err: err, Detail: unknownDetail(err, p)}
 	}
-	if mac {
-		src = &macSource{src}
-	}
-	return src, found.Name, nil
+	return src, name, nil
 }
 
 // CarveUnknown, when set, opens data that no format claims as a raw image

@@ -191,23 +191,18 @@ func (w *walker) open(rel string, e fs.DirEntry) error {
 		return &Problem{Path: rel, Offset: -1, Err: unwrapPathError(err)}
 	}
 	p.Head = head[:n]
-	ra, mac := macLineEnds(p, ra)
-	f, ok := best(p, false)
-	if !ok {
+	src, _, err := openDetected(ra, info.Size(), p)
+	switch {
+	case err == ErrUnknown:
 		file.Close()
 		if ignorable(rel) {
 			w.Ignored++
 			return nil
 		}
 		return &Problem{Path: rel, Offset: -1, Err: fmt.Errorf("%w (%s)", ErrUnknown, DescribeContent(p.Head))}
-	}
-	src, err := f.OpenFile(ra, info.Size(), p)
-	if err != nil {
+	case err != nil:
 		file.Close()
 		return &Problem{Path: rel, Offset: -1, Err: err}
-	}
-	if mac {
-		src = &macSource{src}
 	}
 	w.child, w.childRel, w.childDir = &closeWith{Source: src, c: file}, rel, false
 	if w.headers {
