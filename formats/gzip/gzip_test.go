@@ -227,6 +227,12 @@ func TestTempInDir(t *testing.T) {
 	if len(msgs) != 3 {
 		t.Fatalf("%d messages", len(msgs))
 	}
+	// (an empty folder says little where the file is unlinked at once
+	// anyway: a folder that does not exist shows TempDir is the one used)
+	formats.TempDir = filepath.Join(dir, "missing")
+	if _, _, err := formats.Open(srctest.File(t, "b.mbox.gz", gz(mboxOf(1)))); err == nil || !strings.Contains(err.Error(), "temporary file") {
+		t.Errorf("with TempDir a missing folder: %v", err)
+	}
 }
 
 // TestCorpus: the corpus's gzip-compressed mailboxes give what their
