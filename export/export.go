@@ -169,16 +169,17 @@ func Create(out string, opt Options) (*Exporter, error) {
 	}
 	// what an interrupted run left there (with --force) would stand in
 	// the way of this run's temporary files
-	if err := os.RemoveAll(filepath.Join(out, tmpDir)); err != nil {
+	temp := filepath.Join(out, tmpDir) // TempDir's
+	if err := os.RemoveAll(temp); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(out, tmpDir), 0o755); err != nil {
+	if err := os.MkdirAll(temp, 0o755); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(out, MessagesDir), 0o755); err != nil {
 		return nil, err
 	}
-	tmp, err := openTmpFiles(filepath.Join(out, tmpDir))
+	tmp, err := openTmpFiles(temp)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func Create(out string, opt Options) (*Exporter, error) {
 		tmp.close()
 		return nil, err
 	}
-	idx, err := newFileIndex(filepath.Join(out, tmpDir, "index"))
+	idx, err := newFileIndex(filepath.Join(temp, "index"))
 	if err != nil {
 		tmp.close()
 		return nil, err
@@ -652,7 +653,7 @@ func (e *Exporter) Close() error {
 	err := e.prov.close()
 	e.written.close()
 	e.tmp.close()
-	os.RemoveAll(filepath.Join(e.out, tmpDir))
+	os.RemoveAll(e.TempDir())
 	if serr := e.writeSummary(); err == nil {
 		err = serr
 	}
