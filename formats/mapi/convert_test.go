@@ -23,17 +23,6 @@ func setBool(p *Properties, id uint16, v bool) {
 	p.Set(&Property{Tag: NewTag(id, PtypBoolean), Value: b})
 }
 
-func setTime(p *Properties, id uint16, t time.Time) {
-	ft := uint64(t.UnixNano()/100) + 116444736000000000
-	b := make([]byte, 8)
-	binary.LittleEndian.PutUint64(b, ft)
-	p.Set(&Property{Tag: NewTag(id, PtypTime), Value: b})
-}
-
-func setBin(p *Properties, id uint16, b []byte) {
-	p.Set(&Property{Tag: NewTag(id, PtypBinary), Value: b})
-}
-
 // nameID gives a named property an id in the message's map.
 func nameID(m *Message, set [16]byte, lid uint32) uint16 {
 	if m.Props.Named == nil {
@@ -65,7 +54,7 @@ func note(subject string) *Message {
 	m.Props.SetString(PidTagSenderName, "Jürgen Müller")
 	m.Props.SetString(PidTagSenderEmailAddress, "jm@example.com")
 	m.Props.SetString(PidTagSenderAddressType, "SMTP")
-	setTime(&m.Props, PidTagClientSubmitTime, sent)
+	m.Props.SetTime(PidTagClientSubmitTime, sent)
 	m.Props.SetString(PidTagInternetMessageId, "<abc@example.com>")
 	m.Props.SetString(PidTagBody, "Hello plain\r\n")
 	m.Recipients = []*Properties{
@@ -127,7 +116,7 @@ func leaves(t *testing.T, eml string) (h mail.Header, types []string, bodies map
 
 func TestConvertNote(t *testing.T) {
 	m := note("Grüße aus Köln")
-	setBin(&m.Props, PidTagHtml, []byte("<html><body><p>Hello <b>html</b></p></body></html>"))
+	m.Props.SetBinary(PidTagHtml, []byte("<html><body><p>Hello <b>html</b></p></body></html>"))
 	m.Props.SetInt32(PidTagInternetCodepage, 65001)
 	eml, _ := convertString(t, m)
 	h, types, bodies, _ := leaves(t, eml)
@@ -203,13 +192,13 @@ func attach(name, mimeType string, data []byte, cid string) *Attachment {
 	if cid != "" {
 		a.Props.SetString(PidTagAttachContentId, cid)
 	}
-	setBin(&a.Props, PidTagAttachDataBinary, data)
+	a.Props.SetBinary(PidTagAttachDataBinary, data)
 	return a
 }
 
 func TestConvertAttachmentsAndEmbedded(t *testing.T) {
 	m := note("with attachments")
-	setBin(&m.Props, PidTagHtml, []byte(`<html><body><img src="cid:img1@x"></body></html>`))
+	m.Props.SetBinary(PidTagHtml, []byte(`<html><body><img src="cid:img1@x"></body></html>`))
 	m.Attachments = append(m.Attachments,
 		attach("Bericht über Ärger.pdf", "application/pdf", []byte("%PDF-1.4 data"), ""),
 		attach("image001.png", "image/png", []byte("\x89PNG data"), "img1@x"),
@@ -271,10 +260,10 @@ func TestConvertAppointment(t *testing.T) {
 	m := note("Team meeting")
 	m.Props.SetString(PidTagMessageClass, "IPM.Schedule.Meeting.Request")
 	start := time.Date(2023, 5, 6, 9, 0, 0, 0, time.UTC)
-	setTime(&m.Props, nameID(m, PSETIDAppointment, PidLidAppointmentStartWhole), start)
-	setTime(&m.Props, nameID(m, PSETIDAppointment, PidLidAppointmentEndWhole), start.Add(time.Hour))
+	m.Props.SetTime(nameID(m, PSETIDAppointment, PidLidAppointmentStartWhole), start)
+	m.Props.SetTime(nameID(m, PSETIDAppointment, PidLidAppointmentEndWhole), start.Add(time.Hour))
 	m.Props.SetString(nameID(m, PSETIDAppointment, PidLidLocation), "Room 1, floor 2")
-	setBin(&m.Props, nameID(m, PSETIDMeeting, PidLidGlobalObjectId), []byte{0x04, 0x00, 0x00, 0x00, 0x82, 0x00})
+	m.Props.SetBinary(nameID(m, PSETIDMeeting, PidLidGlobalObjectId), []byte{0x04, 0x00, 0x00, 0x00, 0x82, 0x00})
 	eml, _ := convertString(t, m)
 	_, types, bodies, _ := leaves(t, eml)
 	if !strings.Contains(strings.Join(types, ","), "text/calendar") {
@@ -389,7 +378,7 @@ func TestConvertRTFBodies(t *testing.T) {
 	m := note("rtf html")
 	m.Props = Properties{}
 	m.Props.SetString(PidTagSubject, "rtf html")
-	setBin(&m.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;}}`+
+	m.Props.SetBinary(PidTagRtfCompressed, stored(`{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;}}`+
 		`{\*\htmltag19 <html>}{\*\htmltag34 <head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1"></head>}{\*\htmltag50 <body>}\htmlrtf {\htmlrtf0 `+
 		`{\*\htmltag64 <p>}Gr\'fc\'dfe {\*\htmltag84 <b>}bold{\*\htmltag92 </b>}{\*\htmltag72 </p>}\htmlrtf }\htmlrtf0 {\*\htmltag58 </body>}{\*\htmltag27 </html>}}`))
 	eml, _ := convertString(t, m)
@@ -403,7 +392,7 @@ func TestConvertRTFBodies(t *testing.T) {
 
 	m2 := &Message{}
 	m2.Props.SetString(PidTagSubject, "rtf plain")
-	setBin(&m2.Props, PidTagRtfCompressed, stored(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 First line\par Second \b bold\b0  line\par}`))
+	m2.Props.SetBinary(PidTagRtfCompressed, stored(`{\rtf1\ansi{\fonttbl{\f0 Arial;}}\f0 First line\par Second \b bold\b0  line\par}`))
 	eml, _ = convertString(t, m2)
 	_, _, bodies, names := leaves(t, eml)
 	if !strings.Contains(bodies["text/plain"], "First line\r\nSecond bold line") || len(names) != 0 {
