@@ -115,7 +115,6 @@ func (a *archive) walk(p *formats.Probe, problems []string) (formats.Source, err
 	}
 	for _, m := range a.members {
 		slices.Sort(m.entries)
-		m.entries = slices.Compact(m.entries)
 	}
 	if a.renamed > 0 {
 		problems = append(problems, fmt.Sprintf("%s: %d members have the name of an earlier one: read too, as NAME (2), NAME (3)...", a.format, a.renamed))

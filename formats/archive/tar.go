@@ -123,7 +123,7 @@ func listFrom(a *archive, r io.ReaderAt, base, size int64, n *int, skipped map[s
 		switch h.Typeflag {
 		case tar.TypeDir:
 			a.dir(name, h.ModTime)
-		case tar.TypeReg, '\x00': // '0', and old tars' NUL
+		case tar.TypeReg: // (archive/tar reads old tars' NUL type as TypeReg)
 			if off+h.Size > size {
 				a.problem("tar: member %s: %d bytes declared, the archive ends after %d of them", name, h.Size, max(0, size-off))
 				h.Size = max(0, size-off)
