@@ -10,6 +10,7 @@ package formats
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -150,6 +151,21 @@ func (m *Message) SetAttr(key, value string) {
 // Warnf appends a formatted warning.
 func (m *Message) Warnf(format string, args ...any) {
 	m.Warnings = append(m.Warnings, fmt.Sprintf(format, args...))
+}
+
+// Pending is a queue of problems a container's source reports before its
+// next message (what it met unpacking or listing its data).
+type Pending []string
+
+// Pop returns the first pending problem as a *Problem with no offset, or
+// nil when none is left.
+func (q *Pending) Pop() error {
+	if len(*q) == 0 {
+		return nil
+	}
+	p := (*q)[0]
+	*q = (*q)[1:]
+	return &Problem{Offset: -1, Err: errors.New(p)}
 }
 
 // Source is an opened input: a mailbox file, a folder, a container. Next

@@ -320,11 +320,11 @@ func info(m *member) fs.FileInfo {
 	return formats.FileInfo{Path: m.name, Len: m.size, Mod: m.mod, Dir: m.dir}
 }
 
-// source walks the members, each message's chain behind a tar hop.
+// source walks the members, each message's chain behind the archive's hop.
 type source struct {
 	formats.Source
 	a        *archive
-	problems []string
+	problems formats.Pending
 	top      string // the archive's folder
 	// members of no mail format so far, and the first few names
 	unknown  int
@@ -362,10 +362,8 @@ func (s *source) next() (*formats.Message, error) {
 	s.problems = append(s.problems, s.a.problems...)
 	s.a.problems = nil
 	s.a.mu.Unlock()
-	if len(s.problems) > 0 {
-		p := s.problems[0]
-		s.problems = s.problems[1:]
-		return nil, &formats.Problem{Offset: -1, Err: errors.New(p)}
+	if err := s.problems.Pop(); err != nil {
+		return nil, err
 	}
 	m, err := s.Source.Next()
 	if m != nil {

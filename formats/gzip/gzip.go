@@ -179,14 +179,12 @@ type source struct {
 	tmp      *os.File
 	removed  bool
 	hop      formats.Hop
-	problems []string
+	problems formats.Pending
 }
 
 func (s *source) Next() (*formats.Message, error) {
-	if len(s.problems) > 0 {
-		p := s.problems[0]
-		s.problems = s.problems[1:]
-		return nil, &formats.Problem{Offset: -1, Err: errors.New(p)}
+	if err := s.problems.Pop(); err != nil {
+		return nil, err
 	}
 	m, err := s.Source.Next()
 	if m != nil {
