@@ -3,6 +3,7 @@ package bounce
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mailsalvage/mailsalvage/formats"
@@ -203,6 +204,9 @@ func parse(msg []byte, depth int) *Report {
 		return nil
 	}
 	rep.Kind = "text"
+	// the best guess at the server's words apart from a recipient's
+	// block, for every recipient that needs it, read once
+	fallback := sync.OnceValue(func() string { return fallbackWords(notice) })
 	blocks := textRecipients(notice, exclude, weak)
 	if xf := failedHeader(top); len(xf) > 0 && !sameLocalParts(blocks, xf) {
 		// Exim names the failed recipients in a header too: the text wins
@@ -213,7 +217,7 @@ func parse(msg []byte, depth int) *Report {
 			if b, ok := blockFor(blocks, a); ok {
 				named = append(named, b)
 			} else {
-				named = append(named, textBlock{addr: a, remote: fallbackWords(notice), all: notice})
+				named = append(named, textBlock{addr: a, remote: fallback(), all: notice})
 			}
 		}
 		blocks = named
@@ -233,7 +237,7 @@ func parse(msg []byte, depth int) *Report {
 		// the notice names nobody: the original's recipients are the ones
 		for _, a := range originalRecipients(full, parts) {
 			if !exclude[strings.ToLower(a)] {
-				blocks = append(blocks, textBlock{addr: a, remote: fallbackWords(notice), all: notice})
+				blocks = append(blocks, textBlock{addr: a, remote: fallback(), all: notice})
 				break
 			}
 		}
@@ -255,7 +259,7 @@ func parse(msg []byte, depth int) *Report {
 			}
 		}
 		if r.RemoteText == "" {
-			r.RemoteText = fallbackWords(notice)
+			r.RemoteText = fallback()
 		}
 		field := ""
 		if len(blocks) == 1 && findStatus(r.RemoteText) == "" {
