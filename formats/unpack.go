@@ -2,6 +2,7 @@ package formats
 
 import (
 	"io/fs"
+	"os"
 	"path"
 	"time"
 )
@@ -19,6 +20,33 @@ const MaxInflated = 1 << 40
 // InflateLimit is the most a reader unpacks from compressed bytes.
 func InflateLimit(compressed int64) int64 {
 	return min(MaxInflated, max(compressed, 1)*InflateRatio)
+}
+
+// Temp is a file a reader unpacks data into (a gzip file's data, a zip
+// member's), in TempDir. It is unlinked at once where the system allows
+// (the open file stays readable until Close), and removed at Close where
+// it does not.
+type Temp struct {
+	*os.File
+	unlinked bool
+}
+
+// NewTemp creates a Temp named after pattern, as os.CreateTemp does.
+func NewTemp(pattern string) (*Temp, error) {
+	f, err := os.CreateTemp(TempDir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &Temp{File: f, unlinked: os.Remove(f.Name()) == nil}, nil
+}
+
+// Close closes the file and removes it if it was not unlinked.
+func (t *Temp) Close() error {
+	err := t.File.Close()
+	if !t.unlinked {
+		os.Remove(t.Name())
+	}
+	return err
 }
 
 // FileInfo describes data that is not a file of its own (decompressed

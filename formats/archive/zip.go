@@ -10,7 +10,6 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -112,7 +111,7 @@ type inflated struct {
 	name string
 	mu   sync.Mutex
 	rc   io.ReadCloser
-	tmp  *os.File
+	tmp  *formats.Temp
 	have int64
 	size int64 // what is inflated at most
 	done bool
@@ -124,12 +123,11 @@ type inflated struct {
 // inflate serves the data rc inflates, at most size bytes; with crc set,
 // the data is checked against it at its end (archive/zip checks its own).
 func (a *archive) inflate(rc io.ReadCloser, name string, size int64, crc *uint32) (dataFile, error) {
-	tmp, err := os.CreateTemp(formats.TempDir, "unzip-*")
+	tmp, err := formats.NewTemp("unzip-*")
 	if err != nil {
 		rc.Close()
 		return nil, fmt.Errorf("a temporary file for its data: %w", err)
 	}
-	os.Remove(tmp.Name()) // the open file stays readable (where the system allows)
 	z := &inflated{a: a, name: name, rc: rc, tmp: tmp, size: size, want: crc}
 	if crc != nil {
 		z.crc = crc32.NewIEEE()

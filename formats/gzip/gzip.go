@@ -31,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -62,14 +61,11 @@ var (
 // It fails when nothing could be decompressed, when the data is gzip again
 // or of no mail format, or when the temporary file cannot be written.
 func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
-	tmp, err := os.CreateTemp(formats.TempDir, "gunzip-*")
+	tmp, err := formats.NewTemp("gunzip-*")
 	if err != nil {
 		return nil, fmt.Errorf("gzip: a temporary file for the decompressed data: %w", err)
 	}
-	// gone from the folder at once where the system allows it; the open
-	// file stays readable until Close
-	removed := os.Remove(tmp.Name()) == nil
-	s := &source{tmp: tmp, removed: removed}
+	s := &source{tmp: tmp}
 	n, problems, err := decompress(tmp, r, size)
 	if err != nil {
 		s.Close()
@@ -176,8 +172,7 @@ func damage(err error, n int64) string {
 // hop in front of its chain.
 type source struct {
 	formats.Source
-	tmp      *os.File
-	removed  bool
+	tmp      *formats.Temp
 	hop      formats.Hop
 	problems formats.Pending
 }
@@ -215,8 +210,5 @@ func (s *source) Close() error {
 		err = s.Source.Close()
 	}
 	s.tmp.Close()
-	if !s.removed {
-		os.Remove(s.tmp.Name())
-	}
 	return err
 }
