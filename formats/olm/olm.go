@@ -203,15 +203,15 @@ func (s *source) Next() (*formats.Message, error) {
 	item, warnings := s.item(e)
 	var buf bytes.Buffer
 	rep, err := mapi.Convert(&buf, item, mapi.Options{})
+	if err != nil {
+		return nil, &formats.Problem{Offset: e.off, Err: fmt.Errorf("olm: email %d: %w", s.i, err)}
+	}
 	m := &formats.Message{
 		State:  formats.Intact,
 		Method: "olm",
 		Chain:  formats.Chain{formats.Span("olm", e.off, e.end-e.off, fmt.Sprintf("email %d", s.i))},
 	}
 	m.Warnings = append(append(m.Warnings, warnings...), rep.Warnings...)
-	if err != nil {
-		return nil, &formats.Problem{Offset: e.off, Err: fmt.Errorf("olm: email %d: %w", s.i, err)}
-	}
 	data := buf.Bytes()
 	m.Size = int64(len(data))
 	m.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
