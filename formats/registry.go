@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -248,6 +249,21 @@ func openDetected(r io.ReaderAt, size int64, p *Probe, skip ...string) (Source, 
 		src = &macSource{src}
 	}
 	return src, fm.Name, nil
+}
+
+// Claims reports whether a format not named in skip would open data
+// whose first bytes are p.Head (read as CRAsLF reads them when its lines
+// end with CR alone), without opening it: a container can refuse data it
+// would otherwise unpack in full only to find no mail in it. Formats match
+// on the head and the name, never the size, so p.Info need not be final.
+func Claims(p *Probe, skip ...string) bool {
+	q := *p
+	if ClassicMac(q.Head) {
+		q.Head = bytes.Clone(q.Head)
+		lonesToLF(q.Head, func() bool { return false })
+	}
+	_, ok := best(&q, false, skip...)
+	return ok
 }
 
 // unknownDetail says what data no format claims looks like.

@@ -10,8 +10,10 @@
 // A damaged stream is decompressed as far as it goes: a bad CRC, a
 // stream cut short or bytes after the last member are reported, and the
 // messages of the data that came out are read (the last may be partial).
-// Data of no mail format is refused, saying what it looks like (tar
-// archives have their reader, formats/archive), unless the caller set
+// Data of no mail format is refused, saying what it looks like, from its
+// first formats.HeadSize bytes, before the rest is unpacked (a folder of
+// compressed logs is not decompressed to disk in full; tar archives have
+// their reader, formats/archive), unless the caller set
 // formats.CarveUnknown (recover does) and the file is an input, not one
 // met in a walked folder or an archive: then it is carved as a raw image,
 // as the uncompressed file would be (a disk.dd.gz), the carved messages'
@@ -61,6 +63,29 @@ var (
 // It fails when nothing could be decompressed, when the data is gzip again
 // or of no mail format, or when the temporary file cannot be written.
 func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error) {
+	name := strings.TrimSuffix(p.Path, ".gz")
+	name = strings.TrimSuffix(name, ".gzip")
+	name = strings.TrimSuffix(name, ".GZ")
+	var mod time.Time
+	if p.Info != nil {
+		mod = p.Info.ModTime()
+	}
+	// the head first: data no format claims is not unpacked in full (a
+	// folder of compressed logs), unless it is to be carved
+	if head := decompressHead(r, size); len(head) > 0 {
+		inner := &formats.Probe{Path: name, Info: formats.FileInfo{Path: filepath.ToSlash(name), Len: int64(len(head)), Mod: mod}, Head: head}
+		switch {
+		case formats.Claims(inner, "gzip"):
+		case Match(inner) > 0:
+			return nil, ErrNested
+		case formats.CarveUnknown != nil && p.Root == nil:
+			// a compressed disk image given as an input: carved below
+		default:
+			// said as a failure of this file, not as ErrUnknown: recover
+			// would carve the compressed bytes, which hold nothing to find
+			return nil, fmt.Errorf("gzip: the decompressed data is not a recognized mail format (%s); not unpacked further", formats.DescribeContent(head))
+		}
+	}
 	tmp, err := formats.NewTemp("gunzip-*")
 	if err != nil {
 		return nil, fmt.Errorf("gzip: a temporary file for the decompressed data: %w", err)
@@ -72,13 +97,6 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		return nil, err
 	}
 	s.problems = problems
-	name := strings.TrimSuffix(p.Path, ".gz")
-	name = strings.TrimSuffix(name, ".gzip")
-	name = strings.TrimSuffix(name, ".GZ")
-	var mod time.Time
-	if p.Info != nil {
-		mod = p.Info.ModTime()
-	}
 	inner := &formats.Probe{Path: name, Info: formats.FileInfo{Path: filepath.ToSlash(name), Len: n, Mod: mod}}
 	src, format, err := formats.OpenData(tmp, n, inner, "gzip")
 	var oe *formats.OpenError
@@ -107,6 +125,19 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	s.Source = src
 	s.hop = formats.Span("gzip", 0, size, fmt.Sprintf("decompressed: %d bytes of %s", n, format))
 	return s, nil
+}
+
+// decompressHead returns the first formats.HeadSize bytes of the data of
+// the gzip stream in r, or as many as came out before an error.
+func decompressHead(r io.ReaderAt, size int64) []byte {
+	zr, err := gzip.NewReader(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return nil
+	}
+	defer zr.Close()
+	head := make([]byte, formats.HeadSize)
+	n, _ := io.ReadFull(zr, head)
+	return head[:n]
 }
 
 // decompress writes the data of the gzip stream in r to w: how much, and

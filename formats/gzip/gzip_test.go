@@ -356,3 +356,50 @@ func (o *oneMessage) Next() (*formats.Message, error) {
 }
 
 func (o *oneMessage) Close() error { return nil }
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// TestHeadFirst: data of no mail format is refused from its first bytes,
+// not unpacked in full first (a folder of compressed logs); mail is still
+// read whole.
+func TestHeadFirst(t *testing.T) {
+	noise := make([]byte, 4<<20)
+	x := uint64(1)
+	for i := range noise { // incompressible, so the file is as large
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		noise[i] = byte(x)
+	}
+	data := gz(noise)
+	c := &countingReaderAt{r: bytes.NewReader(data)}
+	_, err := OpenFile(c, int64(len(data)), &formats.Probe{Path: "access.log.gz"})
+	if err == nil || !strings.Contains(err.Error(), "not a recognized mail format (binary data") {
+		t.Fatalf("error %v", err)
+	}
+	if c.n > int64(len(data))/8 {
+		t.Errorf("read %d of %d compressed bytes to refuse the data", c.n, len(data))
+	}
+	// mail past the head is all read
+	mail := append(mboxOf(4000), noise[:1000]...)
+	data = gz(mail)
+	src, err := OpenFile(bytes.NewReader(data), int64(len(data)), &formats.Probe{Path: "big.mbox.gz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, _ := drain(t, src)
+	src.Close()
+	if len(mail) < 2*formats.HeadSize || len(msgs) != 4000 {
+		t.Errorf("%d messages from %d bytes", len(msgs), len(mail))
+	}
+}
