@@ -2,7 +2,6 @@ package archive
 
 import (
 	"archive/tar"
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -48,18 +47,6 @@ func OpenTar(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, error
 	return a.walk(p, problems)
 }
 
-// counter counts the bytes read through it.
-type counter struct {
-	r io.Reader
-	n int64
-}
-
-func (c *counter) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n += int64(n)
-	return n, err
-}
-
 // listTar reads the headers of a tar archive.
 func listTar(r io.ReaderAt, size int64) (*archive, []string) {
 	a := newArchive("tar", r)
@@ -100,21 +87,23 @@ func listTar(r io.ReaderAt, size int64) (*archive, []string) {
 // *n, up to its end (nil) or a header that does not read: the error, and
 // how far the reading had gone.
 func listFrom(a *archive, r io.ReaderAt, base, size int64, n *int, skipped map[string]int) (int64, error) {
-	// a Reader only: archive/tar then reads through each member's data
-	// rather than seeking over it, and the count is the data's offset
-	c := &counter{r: bufio.NewReaderSize(io.NewSectionReader(r, base, size-base), 256<<10)}
-	tr := tar.NewReader(struct{ io.Reader }{c})
+	// a seekable section: archive/tar seeks over each member's data (and
+	// reads its last byte, to see that it is there) rather than reading
+	// through it, and its position is the data's offset
+	sr := io.NewSectionReader(r, base, size-base)
+	at := func() int64 { pos, _ := sr.Seek(0, io.SeekCurrent); return min(base+pos, size) }
+	tr := tar.NewReader(sr)
 	for ; *n < maxMembers; *n++ {
 		h, err := tr.Next()
 		if err == io.EOF {
-			return base + c.n, nil
+			return at(), nil
 		}
 		if err != nil {
-			return base + c.n, err
+			return at(), err
 		}
 		// archive/tar reads headers in whole blocks and nothing of the
 		// data before it is asked: the data starts where it has read to
-		off := base + c.n
+		off := at()
 		name, ok := cleanName(h.Name)
 		if !ok {
 			skipped["names outside the archive"]++
@@ -145,7 +134,7 @@ func listFrom(a *archive, r io.ReaderAt, base, size int64, n *int, skipped map[s
 			skipped["symbolic links, devices and other special members"]++
 		}
 	}
-	return base + c.n, nil
+	return at(), nil
 }
 
 // nextHeader returns the offset of the first block at or after from (on

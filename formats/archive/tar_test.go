@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -313,4 +314,45 @@ func FuzzTar(f *testing.F) {
 			t.Fatal("more than 100000 results from a 256 KiB archive")
 		}
 	})
+}
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// TestListSkipsData: listing a tar seeks over its members' data instead
+// of reading it (a backup of large attachments is not read twice), and a
+// member cut short is still told apart.
+func TestListSkipsData(t *testing.T) {
+	var entries []entry
+	for i := range 20 {
+		entries = append(entries, entry{name: fmt.Sprintf("files/%d.bin", i), data: bytes.Repeat([]byte{byte(i)}, 256<<10), typ: tar.TypeReg},
+			entry{name: fmt.Sprintf("mail/%d.eml", i), data: msg(fmt.Sprint("message ", i)), typ: tar.TypeReg})
+	}
+	data := tarOf(t, entries)
+	c := &countingReaderAt{r: bytes.NewReader(data)}
+	a, problems := listTar(c, int64(len(data)))
+	if len(a.members) < 40 || len(problems) != 0 {
+		t.Fatalf("%d members listed, problems %q", len(a.members), problems)
+	}
+	if c.n > int64(len(data))/20 {
+		t.Errorf("read %d of %d bytes to list the archive", c.n, len(data))
+	}
+	// cut inside the last big member's data: listed to its cut, said so
+	last := bytes.LastIndex(data, []byte("files/19.bin"))
+	cut := data[:last+512+1000]
+	a, problems = listTar(bytes.NewReader(cut), int64(len(cut)))
+	m := a.members["files/19.bin"]
+	said := strings.Join(append(problems, a.problems...), "\n")
+	if m == nil || m.stored != 1000 || !strings.Contains(said, "the archive ends after 1000 of them") || !strings.Contains(said, fmt.Sprintf("near offset 0x%x,", len(cut))) {
+		t.Errorf("cut member %+v, problems %q", m, problems)
+	}
 }
