@@ -231,7 +231,7 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// say nothing more
 		return gmailReason
 	}
-	return fallback(status, sr, t, action)
+	return fallback(status, sr, reply, t, action)
 }
 
 // byWords decides from the status code and the words, or returns "".
@@ -309,12 +309,18 @@ func classReason(status string) string {
 }
 
 // fallback is the reason when no word and no code says anything specific.
-func fallback(status, sr, t, action string) string {
+func fallback(status, sr, reply, t, action string) string {
 	if sr != "" {
 		return sr
 	}
 	if r := classReason(status); r != "" {
 		return r
+	}
+	if len(reply) == 3 && (reply[0] == '4' || reply[0] == '5') && reply[1] == '0' && reply[2] <= '7' {
+		// RFC 5321's 500-504 (and their 4xx forms): the server did not
+		// understand a command or a parameter, and the words say
+		// nothing more (sisimai reads 505-507 the same way)
+		return SyntaxError
 	}
 	if action == "delayed" || strings.HasPrefix(status, "4.") && t == "" {
 		return Expired

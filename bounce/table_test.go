@@ -413,3 +413,22 @@ func TestUndefinedMailboxStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestSyntaxReplyCode: a 50x reply code (RFC 5321: the command or a
+// parameter was not understood), with no words or status code that say
+// more, stands for syntaxerror; other codes stay undecided.
+func TestSyntaxReplyCode(t *testing.T) {
+	for _, c := range []struct{ status, reply, text, want string }{
+		{"", "500", "500 (err.nosuchuser)", SyntaxError},
+		{"", "503", "503 <a@example.org>... need MAIL before RCPT", SyntaxError},
+		{"", "550", "550 (err.nosuchuser)", OnHold},
+		{"", "421", "421 closing connection", OnHold},
+		{"5.7.0", "500", "500 5.7.0 (err.1)", SecurityError}, // the status code's class first
+		{"", "501", "501 mailbox full", MailboxFull},         // and the words
+		{"", "508", "508 something", OnHold},
+	} {
+		if got := Classify(c.status, c.reply, c.text, "failed"); got != c.want {
+			t.Errorf("Classify(%q, %q, %q) = %s, want %s", c.status, c.reply, c.text, got, c.want)
+		}
+	}
+}
