@@ -159,9 +159,19 @@ func parse(msg []byte, depth int) *Report {
 					addr = blocks[0].addr
 				}
 			}
+			b, ok := blockFor(blocks, addr, d.original)
+			if !ok {
+				// Exim names the address an alias or a forward led to,
+				// "(generated from <addr>)", and that address failed: the
+				// DSN's recipient is the one it was generated from
+				b, ok = generatedFrom(blocks, addr)
+				if ok {
+					addr = b.addr
+				}
+			}
 			r := Recipient{Address: addr, Action: d.action, RemoteMTA: d.remoteMTA, RemoteText: d.diagnostic}
 			ctx, keep := "", false
-			if b, ok := blockFor(blocks, addr, d.original); ok {
+			if ok {
 				ctx = b.all
 				if r.RemoteText == "" || !hasCode(r.RemoteText) && hasCode(b.remote) {
 					r.RemoteText = b.remote

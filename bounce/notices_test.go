@@ -297,3 +297,28 @@ func TestSuccessNotice(t *testing.T) {
 		checkListed(t, c.msg[strings.Index(c.msg, "Subject:"):strings.Index(c.msg, "\n\n")], c.msg, c.want)
 	}
 }
+
+// TestGeneratedFrom: Exim names the address an alias or a forward led
+// to, with "(generated from a@b)" under it: that address failed, and the
+// one it was generated from is not a second failed recipient; its DSN
+// may name the original address, whose words are those of the address
+// it led to.
+func TestGeneratedFrom(t *testing.T) {
+	head := "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: me@example.org\nSubject: Mail delivery failed: returning message to sender\n"
+	text := "This message was created automatically by mail delivery software.\n\nA message that you sent could not be delivered to one or more of its\n" +
+		"recipients. This is a permanent error. The following address(es) failed:\n\n" +
+		"  mailbox@far.example.com\n    (ultimately generated from alias@example.net)\n" +
+		"    SMTP error from remote mail server after RCPT TO:<mailbox@far.example.com>:\n    host mx.far.example.com [192.0.2.7]: 552 mailbox over quota\n"
+	free := Parse([]byte(head + "\n" + text))
+	if free == nil || len(free.Recipients) != 1 || free.Recipients[0].Address != "mailbox@far.example.com" ||
+		free.Recipients[0].Reason != MailboxFull || strings.Contains(free.Recipients[0].RemoteText, "generated") {
+		t.Errorf("free text: %+v, want mailbox@far.example.com alone, mailboxfull, the server's words", free)
+	}
+	dsn := head + "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n" +
+		"--B\nContent-Type: text/plain\n\n" + text + "\n--B\nContent-Type: message/delivery-status\n\n" +
+		"Reporting-MTA: dns; mx.example.net\n\nAction: failed\nFinal-Recipient: rfc822;alias@example.net\nStatus: 5.0.0\n\n--B--\n"
+	r := Parse([]byte(dsn))
+	if r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != "mailbox@far.example.com" || r.Recipients[0].Reason != MailboxFull {
+		t.Errorf("DSN: %+v, want mailbox@far.example.com, mailboxfull", r)
+	}
+}

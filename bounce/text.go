@@ -77,6 +77,15 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 		seen[k] = len(hits)
 		hits = append(hits, hit{i, a, minor})
 	}
+	// under: an address was found on one of the two lines above
+	under := func(i int) bool {
+		for _, h := range hits {
+			if !h.minor && h.line < i && i-h.line <= 2 {
+				return true
+			}
+		}
+		return false
+	}
 	for i, l := range lines {
 		if m := leadAddr.FindStringSubmatchIndex(l); m != nil {
 			// the leftmost match may stop short of the whole domain;
@@ -96,9 +105,11 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 			// for a@b") after the notice named the recipient itself,
 			// or in a summary of the original's header
 			// (and one the message did reach: "was delivered to a@b")
+			// (and the address an alias or forward was generated from,
+			// under the address it led to, which is the one that failed)
 			pre := l[:m[2]]
 			add(i, l[m[2]:m[3]], replyOrStatus.MatchString(pre) || summaryTo.MatchString(l) && summaryNear(lines, i) ||
-				delivered.MatchString(pre) && !failedWords.MatchString(pre))
+				delivered.MatchString(pre) && !failedWords.MatchString(pre) || generatedFromLabel.MatchString(pre) && under(i))
 		}
 	}
 	for i, l := range lines {
@@ -184,6 +195,14 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	}
 	return out
 }
+
+// generatedFromLabel: the text before an address is Exim's "(generated
+// from" or "(ultimately generated from", the note of an alias or forward
+// under the address it led to.
+var generatedFromLabel = lazyRegexp(`(?i)^\s*\((?:ultimately )?generated from\s*$`)
+
+// generatedNote is that note on a line of its own: not the server's words.
+var generatedNote = lazyRegexp(`(?i)^\s*\((?:ultimately )?generated from [^()]*\)\s*$`)
 
 // replyAt finds a reply code in a code line's match.
 var replyAt = lazyRegexp(`[245][0-9][0-9](?:[ -]|$)`)
@@ -320,7 +339,7 @@ func remoteWords(blk []string, addr string) string {
 	var b strings.Builder
 	blank := 0
 	for i, l := range blk {
-		if boxLine.MatchString(l) {
+		if boxLine.MatchString(l) || i > 0 && generatedNote.MatchString(l) {
 			continue
 		}
 		if i == 0 {
@@ -403,6 +422,22 @@ func blockFor(blocks []textBlock, addrs ...string) (textBlock, bool) {
 			if strings.EqualFold(b.addr, a) {
 				return b, true
 			}
+		}
+	}
+	return textBlock{}, false
+}
+
+// generatedFrom finds the free-text block of an address that an alias or
+// a forward generated from addr (Exim: "(generated from addr)" or
+// "(ultimately generated from addr)" under the address that failed).
+func generatedFrom(blocks []textBlock, addr string) (textBlock, bool) {
+	if addr == "" {
+		return textBlock{}, false
+	}
+	want := "generated from " + strings.ToLower(addr)
+	for _, b := range blocks {
+		if strings.Contains(strings.ToLower(b.all), want) && !strings.EqualFold(b.addr, addr) {
+			return b, true
 		}
 	}
 	return textBlock{}, false
