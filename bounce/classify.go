@@ -38,6 +38,9 @@ var precise = map[string]bool{
 
 var stageRe = lazyRegexp(`(?:in reply to|after|while sending|during|response to|error in reply to) (?:the )?(mail from|mail command|rcpt to|rcpt command|end of data|data|helo|ehlo|connect|greeting|initial)|my name was rejected|sender was rejected|(helo|ehlo) command rejected`)
 
+// eximDelay: the words of Exim's delay warning.
+var eximDelay = lazyRegexp(`delay reason: |no action is required on your part\. delivery attempts will continue`)
+
 // docomoHost: the notice names one of NTT docomo's mail servers.
 var docomoHost = lazyRegexp(`\b[a-z0-9.-]+\.docomo\.ne\.jp\b`)
 
@@ -151,6 +154,13 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t, stage)
+	if action == "delayed" && eximDelay.MatchString(normText(context)) {
+		// Exim's warning that a message is still being retried ("Delay
+		// reason: ...", "No action is required on your part"): the
+		// message has not failed, whatever the last attempt's reply
+		// said, and fails when its retries run out
+		return Expired
+	}
 	if a.name == "Gmail" && action == "delayed" && (r == "" || r == Blocked || r == NetworkError) {
 		// Gmail's warning "Delivery to the following recipient has been
 		// delayed ... will be retried for N more day(s)" after a

@@ -99,9 +99,11 @@ func TestStatusRows(t *testing.T) {
 	}
 }
 
-// TestExplanations: every reason has an English and a Japanese text.
+// TestExplanations: every reason, and a delayed delivery, has an English
+// and a Japanese text.
 func TestExplanations(t *testing.T) {
-	for _, r := range Reasons {
+	tables()
+	for _, r := range append(Reasons[:len(Reasons):len(Reasons)], delayedKey) {
 		if explainEN[r] == "" || explainJA[r] == "" {
 			t.Errorf("reason %s lacks an explanation (en %q, ja %q)", r, explainEN[r], explainJA[r])
 		}
@@ -429,6 +431,48 @@ func TestSyntaxReplyCode(t *testing.T) {
 	} {
 		if got := Classify(c.status, c.reply, c.text, "failed"); got != c.want {
 			t.Errorf("Classify(%q, %q, %q) = %s, want %s", c.status, c.reply, c.text, got, c.want)
+		}
+	}
+}
+
+// TestEximDelay: Exim's warning that a message is still being retried is
+// expired, whatever the last attempt's reply said, unless the reply came
+// at a stage that decides by itself; a failure with the same reply keeps
+// the reply's reason.
+func TestEximDelay(t *testing.T) {
+	const reply = "452 4.2.2 Over quota"
+	warn := "Delay reason: SMTP error from remote mail server after RCPT TO:<a@example.org>:\n    host mx.example.org [192.0.2.1]: " + reply + "\n\nNo action is required on your part. Delivery attempts will continue for some time"
+	if got := classify("4.2.2", "452", reply, warn, "delayed"); got != Expired {
+		t.Errorf("delay warning: %s, want expired", got)
+	}
+	if got := classify("4.2.2", "452", reply, warn, "failed"); got != MailboxFull {
+		t.Errorf("failure with the same words: %s, want mailboxfull", got)
+	}
+	helo := "Delay reason: SMTP error from remote mail server after initial connection:\n    host mx.example.org [192.0.2.1]: 421 too busy"
+	if got := classify("4.0.0", "421", "421 too busy", helo, "delayed"); got != Blocked {
+		t.Errorf("refused at connection: %s, want blocked", got)
+	}
+	if got := classify("4.2.2", "452", reply, reply+" (in reply to RCPT TO command)", "delayed"); got != MailboxFull {
+		t.Errorf("another system's delay: %s, want mailboxfull", got)
+	}
+}
+
+// TestExplainFor: a delayed delivery is explained as a warning, before
+// its reason's text, alone for expired; a failure by its reason.
+func TestExplainFor(t *testing.T) {
+	for _, lang := range []string{"en", "ja"} {
+		d := Explain(delayedKey, lang)
+		if d == "" || d == Explain(Undefined, lang) {
+			t.Fatalf("%s: no text for delayed deliveries", lang)
+		}
+		if got := ExplainFor(Expired, "delayed", lang); got != d {
+			t.Errorf("%s expired, delayed: %q", lang, got)
+		}
+		if got := ExplainFor(MailboxFull, "delayed", lang); !strings.HasPrefix(got, d) || !strings.HasSuffix(got, Explain(MailboxFull, lang)) {
+			t.Errorf("%s mailboxfull, delayed: %q", lang, got)
+		}
+		if got := ExplainFor(MailboxFull, "failed", lang); got != Explain(MailboxFull, lang) {
+			t.Errorf("%s mailboxfull, failed: %q", lang, got)
 		}
 	}
 }

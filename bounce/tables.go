@@ -138,7 +138,7 @@ func loadTables() {
 		statusTable[f[0]] = StatusRow{Code: f[0], Reason: f[1], Meaning: f[2]}
 	})
 	readTSV("data/explain.tsv", 3, func(line int, f []string) {
-		if !valid[f[0]] {
+		if !valid[f[0]] && f[0] != delayedKey {
 			panic(fmt.Sprintf("bounce: data/explain.tsv:%d: unknown reason %q", line, f[0]))
 		}
 		explainEN[f[0]], explainJA[f[0]] = f[1], f[2]
@@ -213,6 +213,27 @@ func StatusReason(status string) string {
 		return r.Reason
 	}
 	return ""
+}
+
+// delayedKey is the row of data/explain.tsv said of a delayed delivery.
+const delayedKey = "delayed"
+
+// ExplainFor is Explain for a recipient whose DSN action is action: a
+// delivery only delayed ("delayed") is said to be a warning, before the
+// reason's text (alone for expired, whose text is of a message given up).
+func ExplainFor(reason, action, lang string) string {
+	if action != "delayed" {
+		return Explain(reason, lang)
+	}
+	d := Explain(delayedKey, lang)
+	if reason == Expired || reason == OnHold || reason == Undefined {
+		return d
+	}
+	sep := " "
+	if lang == "ja" {
+		sep = ""
+	}
+	return d + sep + Explain(reason, lang)
 }
 
 // Explain returns the plain-language explanation of a reason in lang

@@ -223,7 +223,7 @@ func (x *explainer) message(file, loc string, b []byte) error {
 		e := explainEntry{
 			File: file, Locator: loc, Recipient: r.Address, ReplyCode: r.ReplyCode, Status: r.Status,
 			Reason: r.Reason, Action: r.Action, RemoteText: r.RemoteText,
-			Explanation: bounce.Explain(r.Reason, x.lang),
+			Explanation: bounce.ExplainFor(r.Reason, r.Action, x.lang),
 		}
 		if x.enc != nil {
 			if err := x.enc.Encode(e); err != nil {
