@@ -41,6 +41,11 @@ var stageRe = lazyRegexp(`(?:in reply to|after|while sending|during|response to|
 // eximDelay: the words of Exim's delay warning.
 var eximDelay = lazyRegexp(`delay reason: |no action is required on your part\. delivery attempts will continue`)
 
+// eximOwn: the reasons Exim itself gives for a failed or delayed
+// address (its source's error strings), as opposed to a remote server's
+// reply it quotes.
+var eximOwn = lazyRegexp(`user not found|all host address lookups failed permanently|all relevant mx records point to non-existent hosts|unrouteable address|mailbox is full|quota exceed|indicated no smtp service|no host found for existing smtp connection|angle-brackets nested too deep|expected word or "<"|domain missing in source-routed address|malformed address:|delivery to (?:file|pipe) forbidden|local delivery failed|lmtp error after|too many "received" headers`)
+
 // docomoHost: the notice names one of NTT docomo's mail servers.
 var docomoHost = lazyRegexp(`\b[a-z0-9.-]+\.docomo\.ne\.jp\b`)
 
@@ -154,11 +159,12 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t, stage)
-	if action == "delayed" && eximDelay.MatchString(normText(context)) {
+	if action == "delayed" && eximDelay.MatchString(normText(context)) && !eximOwn.MatchString(t) {
 		// Exim's warning that a message is still being retried ("Delay
 		// reason: ...", "No action is required on your part"): the
 		// message has not failed, whatever the last attempt's reply
-		// said, and fails when its retries run out
+		// said, and fails when its retries run out (unless Exim says
+		// why in its own words: "mailbox is full")
 		return Expired
 	}
 	if a.name == "Gmail" && action == "delayed" && (r == "" || r == Blocked || r == NetworkError) {

@@ -437,8 +437,8 @@ func TestSyntaxReplyCode(t *testing.T) {
 
 // TestEximDelay: Exim's warning that a message is still being retried is
 // expired, whatever the last attempt's reply said, unless the reply came
-// at a stage that decides by itself; a failure with the same reply keeps
-// the reply's reason.
+// at a stage that decides by itself or Exim gives a reason in its own
+// words; a failure with the same reply keeps the reply's reason.
 func TestEximDelay(t *testing.T) {
 	const reply = "452 4.2.2 Over quota"
 	warn := "Delay reason: SMTP error from remote mail server after RCPT TO:<a@example.org>:\n    host mx.example.org [192.0.2.1]: " + reply + "\n\nNo action is required on your part. Delivery attempts will continue for some time"
@@ -451,6 +451,10 @@ func TestEximDelay(t *testing.T) {
 	helo := "Delay reason: SMTP error from remote mail server after initial connection:\n    host mx.example.org [192.0.2.1]: 421 too busy"
 	if got := classify("4.0.0", "421", "421 too busy", helo, "delayed"); got != Blocked {
 		t.Errorf("refused at connection: %s, want blocked", got)
+	}
+	own := "Delay reason: mailbox is full (quota exceeded while writing to file /var/mail/a)\n\nNo action is required on your part."
+	if got := classify("", "", "mailbox is full (quota exceeded while writing to file /var/mail/a)", own, "delayed"); got != MailboxFull {
+		t.Errorf("Exim's own reason: %s, want mailboxfull", got)
 	}
 	if got := classify("4.2.2", "452", reply, reply+" (in reply to RCPT TO command)", "delayed"); got != MailboxFull {
 		t.Errorf("another system's delay: %s, want mailboxfull", got)
