@@ -316,18 +316,6 @@ func FuzzTar(f *testing.F) {
 	})
 }
 
-// countingReaderAt counts the bytes read through it.
-type countingReaderAt struct {
-	r io.ReaderAt
-	n int64
-}
-
-func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(p, off)
-	c.n += int64(n)
-	return n, err
-}
-
 // TestListSkipsData: listing a tar seeks over its members' data instead
 // of reading it (a backup of large attachments is not read twice), and a
 // member cut short is still told apart.
@@ -338,13 +326,13 @@ func TestListSkipsData(t *testing.T) {
 			entry{name: fmt.Sprintf("mail/%d.eml", i), data: msg(fmt.Sprint("message ", i)), typ: tar.TypeReg})
 	}
 	data := tarOf(t, entries)
-	c := &countingReaderAt{r: bytes.NewReader(data)}
+	c := &srctest.Counting{R: bytes.NewReader(data)}
 	a, problems := listTar(c, int64(len(data)))
 	if len(a.members) < 40 || len(problems) != 0 {
 		t.Fatalf("%d members listed, problems %q", len(a.members), problems)
 	}
-	if c.n > int64(len(data))/20 {
-		t.Errorf("read %d of %d bytes to list the archive", c.n, len(data))
+	if c.N > int64(len(data))/20 {
+		t.Errorf("read %d of %d bytes to list the archive", c.N, len(data))
 	}
 	// cut inside the last big member's data: listed to its cut, said so
 	last := bytes.LastIndex(data, []byte("files/19.bin"))

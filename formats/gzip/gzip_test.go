@@ -357,18 +357,6 @@ func (o *oneMessage) Next() (*formats.Message, error) {
 
 func (o *oneMessage) Close() error { return nil }
 
-// countingReaderAt counts the bytes read through it.
-type countingReaderAt struct {
-	r io.ReaderAt
-	n int64
-}
-
-func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(p, off)
-	c.n += int64(n)
-	return n, err
-}
-
 // TestHeadFirst: data of no mail format is refused from its first bytes,
 // not unpacked in full first (a folder of compressed logs); mail is still
 // read whole.
@@ -382,13 +370,13 @@ func TestHeadFirst(t *testing.T) {
 		noise[i] = byte(x)
 	}
 	data := gz(noise)
-	c := &countingReaderAt{r: bytes.NewReader(data)}
+	c := &srctest.Counting{R: bytes.NewReader(data)}
 	_, err := OpenFile(c, int64(len(data)), &formats.Probe{Path: "access.log.gz"})
 	if err == nil || !strings.Contains(err.Error(), "not a recognized mail format (binary data") {
 		t.Fatalf("error %v", err)
 	}
-	if c.n > int64(len(data))/8 {
-		t.Errorf("read %d of %d compressed bytes to refuse the data", c.n, len(data))
+	if c.N > int64(len(data))/8 {
+		t.Errorf("read %d of %d compressed bytes to refuse the data", c.N, len(data))
 	}
 	// mail past the head is all read
 	mail := append(mboxOf(4000), noise[:1000]...)

@@ -102,3 +102,16 @@ func (s Short) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return k, nil
 }
+
+// Counting is an io.ReaderAt that counts the bytes read through it: how
+// much of its input a reader looked at.
+type Counting struct {
+	R io.ReaderAt
+	N int64
+}
+
+func (c *Counting) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.R.ReadAt(p, off)
+	c.N += int64(n)
+	return n, err
+}
