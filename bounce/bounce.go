@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mailsalvage/mailsalvage/formats"
 	"github.com/mailsalvage/mailsalvage/formats/rfc5322"
@@ -330,6 +331,10 @@ func mayBeNotice(msg []byte) bool {
 // (if any) and the server's words. An enhanced code in the server's own
 // words is preferred to a generic status field: it is first-hand.
 func fill(r *Recipient, a agent, field, context string) {
+	// the words are read, and kept, up to maxRemoteText bytes (a
+	// runaway line is not read a megabyte at a time by every table)
+	r.RemoteText = clipText(r.RemoteText, maxRemoteText)
+	context = clipText(context, maxContext)
 	text := r.RemoteText
 	r.ReplyCode = findReply(text)
 	st := field
@@ -352,9 +357,23 @@ func fill(r *Recipient, a agent, field, context string) {
 	}
 	a.provider = detectProvider(a, r.Address, r.RemoteMTA, text+" "+context)
 	r.Reason = classifyBy(a, r.Status, r.ReplyCode, text, text+" "+context, r.Action)
-	if len(r.RemoteText) > 2000 {
-		r.RemoteText = r.RemoteText[:2000]
+}
+
+// Bounds on what fill reads: a server's words, and the notice around them.
+const (
+	maxRemoteText = 2000
+	maxContext    = 64 << 10
+)
+
+// clipText cuts s to at most n bytes, at the start of a UTF-8 character.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // plainAddr reports whether a is an ordinary address: local@domain, no

@@ -120,7 +120,13 @@ func decodeBody(h rfc5322.Header, body []byte, cs string) string {
 // unknown) to valid UTF-8.
 func toUTF8(b []byte, cs string) string {
 	if len(b) > maxPartText {
-		b = b[:maxPartText]
+		// cut between characters: UTF-8 cut inside one is not valid
+		// UTF-8 any more, and would be sniffed for another charset
+		n := maxPartText
+		for n > maxPartText-utf8.UTFMax && !utf8.RuneStart(b[n]) {
+			n--
+		}
+		b = b[:n]
 	}
 	cs = strings.ToLower(strings.TrimSpace(cs))
 	if (strings.HasPrefix(cs, "iso-2022") || cs == "us-ascii" || cs == "ascii") && has8bit(b) {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // The free-text notices below are made up, each in the form of a family
@@ -320,5 +321,23 @@ func TestGeneratedFrom(t *testing.T) {
 	r := Parse([]byte(dsn))
 	if r == nil || len(r.Recipients) != 1 || r.Recipients[0].Address != "mailbox@far.example.com" || r.Recipients[0].Reason != MailboxFull {
 		t.Errorf("DSN: %+v, want mailbox@far.example.com, mailboxfull", r)
+	}
+}
+
+// TestLongWords: a server's words that run on for a megabyte are read and
+// kept to their first 2,000 bytes, cut between characters, and the reason
+// comes from them; the UTF-8 text is read as UTF-8 although the part is
+// cut (at 256 KiB) inside a character (it was taken for EUC-JP).
+func TestLongWords(t *testing.T) {
+	msg := "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: me@example.org\nSubject: Mail delivery failed\n\n" +
+		"The following address failed:\n\n  gone@example.com\n    550 5.2.2 mailbox full " + strings.Repeat("é", 500_000) + "\n"
+	r := Parse([]byte(msg))
+	if r == nil || len(r.Recipients) != 1 {
+		t.Fatalf("%+v", r)
+	}
+	got := r.Recipients[0]
+	if len(got.RemoteText) > 2000 || len(got.RemoteText) < 1900 || !utf8.ValidString(got.RemoteText) || got.Reason != MailboxFull ||
+		!strings.HasSuffix(got.RemoteText, "ééé") {
+		t.Errorf("%d bytes of words (valid UTF-8: %v), reason %s, ending %q", len(got.RemoteText), utf8.ValidString(got.RemoteText), got.Reason, got.RemoteText[max(0, len(got.RemoteText)-12):])
 	}
 }
