@@ -201,12 +201,15 @@ func (z *inflated) Close() error {
 // scanZip lists a zip archive by its local file headers, in file order,
 // for one whose central directory does not read. A member whose sizes
 // follow its data (a data descriptor, as streaming writers leave them)
-// is measured by inflating it; a member cut short by the end of the file
-// is read as far as it goes.
+// ends at the descriptor whose compressed size is its distance from the
+// data (a deflated one is measured by inflating it when no such descriptor
+// is found, and checked against the descriptor's CRC-32 when it is); a
+// member cut short by the end of the file is read as far as it goes.
 func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 	a := newArchive("zip", r)
 	var problems []string
 	skipped := map[string]int{}
+	sigless := false // a data descriptor without its signature was met
 	for pos, n := int64(0), 0; pos+30 <= size; n++ {
 		if n >= maxMembers {
 			problems = append(problems, fmt.Sprintf("zip: more than %d members: the rest is not listed", maxMembers))
@@ -228,10 +231,28 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			break
 		}
 		descriptor := flags&8 != 0
+		descriptorCRC := false // crc is the data descriptor's
 		switch {
 		case descriptor && method == zip.Deflate:
-			// the sizes are after the data: inflating it measures it
-			csize, usize = deflatedLength(r, dataOff, size, formats.InflateLimit(size-dataOff))
+			// the sizes are after the data: the descriptor that gives the
+			// data's length is found without inflating it (a member whose
+			// deflate data is damaged does not hide the ones after it),
+			// failing that inflating the data measures it; once a
+			// descriptor comes without its signature, the search (which
+			// would read to the end each time) is not tried again
+			var ok bool
+			if !sigless {
+				csize, ok = storedLength(r, dataOff, size)
+			}
+			if ok {
+				crc, usize = descriptorSums(r, dataOff+csize)
+				descriptorCRC = true
+			}
+			if !ok || usize == 0 && csize > 2 {
+				csize, usize = deflatedLength(r, dataOff, size, formats.InflateLimit(size-dataOff))
+				sigless = sigless || descriptorLen(r, dataOff+csize) == 12
+				descriptorCRC = false
+			}
 		case descriptor && method == zip.Store:
 			// stored data ends where a descriptor gives its length
 			var ok bool
@@ -269,11 +290,11 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			}
 			m.how = fmt.Sprintf("deflate, %d bytes", m.size)
 			want := crc
-			mname, msize, off, stored := name, m.size, dataOff, csize
+			mname, msize, off, stored, check := name, m.size, dataOff, csize, !descriptor || descriptorCRC
 			m.open = func() (dataFile, error) {
 				rc := flate.NewReader(io.NewSectionReader(r, off, stored))
-				if descriptor {
-					return a.inflate(rc, mname, msize, nil) // its CRC is after the data
+				if !check {
+					return a.inflate(rc, mname, msize, nil) // its CRC is after the data, unread
 				}
 				return a.inflate(rc, mname, msize, &want)
 			}
@@ -322,6 +343,16 @@ func storedLength(r io.ReaderAt, off, size int64) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// descriptorSums reads the CRC-32 and the uncompressed size of the data
+// descriptor with its signature at pos (zeros when it is cut short).
+func descriptorSums(r io.ReaderAt, pos int64) (uint32, int64) {
+	var d [16]byte
+	if k, _ := r.ReadAt(d[:], pos); k < len(d) {
+		return 0, 0
+	}
+	return binary.LittleEndian.Uint32(d[4:]), int64(binary.LittleEndian.Uint32(d[12:]))
 }
 
 // descriptorLen is the length of the data descriptor at pos: 12 bytes, 16

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -228,5 +229,65 @@ func TestZipCut(t *testing.T) {
 				t.Fatalf("subjects %q, problems %q", subjects, problems)
 			}
 		})
+	}
+}
+
+// TestZipCutDamagedMember: in a zip without its central directory, a
+// deflated member whose data is damaged ends where its data descriptor
+// says: the members after it are still found, and the damage is said.
+func TestZipCutDamagedMember(t *testing.T) {
+	var big bytes.Buffer
+	for i := range 400 {
+		big.Write(msg(fmt.Sprint("filler ", i)))
+	}
+	entries := []zipEntry{
+		{name: "a/bulk.txt", data: big.Bytes(), method: zip.Deflate},
+		{name: "a/one.eml", data: msg("after the damage"), method: zip.Deflate},
+		{name: "a/two.eml", data: msg("stored after it"), method: zip.Store},
+	}
+	archive := zipOf(t, entries)
+	archive = archive[:bytes.Index(archive, []byte("PK\x01\x02"))] // no central directory
+	start := bytes.Index(archive, []byte("a/bulk.txt")) + len("a/bulk.txt")
+	for i := start + 200; i < start+260; i++ {
+		archive[i] ^= 0x5a // damage inside the deflate stream
+	}
+	src, _, err := formats.Open(srctest.File(t, "damaged.zip", archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	msgs, problems := drain(t, src)
+	var subjects []string
+	for _, g := range msgs {
+		subjects = append(subjects, g.subject)
+	}
+	slices.Sort(subjects)
+	// (the damaged member's head is a message too, read up to the damage)
+	if !slices.Equal(subjects, []string{"after the damage", "filler 0", "stored after it"}) || !strings.Contains(strings.Join(problems, "\n"), "member a/bulk.txt: flate: corrupt input") {
+		t.Errorf("subjects %q, problems %q", subjects, problems)
+	}
+}
+
+// TestZipCutCRC: in a zip without its central directory, a deflated
+// member's data is checked against the CRC-32 of its data descriptor.
+func TestZipCutCRC(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.NoCompression) })
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "m/one.eml", Method: zip.Deflate})
+	w.Write(msg("checked by its CRC"))
+	zw.Close()
+	archive := b.Bytes()
+	archive = archive[:bytes.Index(archive, []byte("PK\x01\x02"))]
+	i := bytes.Index(archive, []byte("body of checked"))
+	archive[i] = 'B' // deflate (stored blocks) still reads; the CRC does not match
+	src, _, err := formats.Open(srctest.File(t, "crc.zip", archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	msgs, problems := drain(t, src)
+	if len(msgs) != 1 || !strings.Contains(strings.Join(problems, "\n"), "m/one.eml: its CRC-32 does not match") {
+		t.Errorf("%d messages, problems %q", len(msgs), problems)
 	}
 }
