@@ -303,6 +303,19 @@ func parse(msg []byte, depth int) *Report {
 // Content-Type, sender, subject, Return-Path or X-Failed-Recipients. The
 // rest of the message is read only when one of them does (recover asks
 // this of every message).
+// receiptSubject: the subject of a delivery (or relay) receipt, as
+// Exchange writes it in English, German, French, Spanish, Italian, Dutch
+// and Japanese.
+var receiptSubject = lazyRegexp(`(?i)^\s*(?:delivered|relayed|zugestellt|remis|entregado|recapitato|bezorgd|配信済み)\s*:`)
+
+// listPost reports whether a message came through a mailing list (RFC
+// 2369's List-Id or List-Post field).
+func listPost(h rfc5322.Header) bool {
+	_, id := h.Get("List-Id")
+	_, post := h.Get("List-Post")
+	return id || post
+}
+
 func mayBeNotice(msg []byte) bool {
 	h, _, _ := rfc5322.Parse(msg)
 	if len(h) == 0 {
@@ -544,6 +557,11 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string, exclude, we
 	if _, ok := top.Get("X-Failed-Recipients"); ok {
 		return true
 	}
+	if receiptSubject.MatchString(subject) && !notDelivered.MatchString(text) {
+		// Exchange's delivery receipt ("Delivered: <subject>"), whose
+		// copy of the original may say anything
+		return false
+	}
 	if delivered.MatchString(text) && !notDelivered.MatchString(text) && !replyOrStatus.MatchString(text) && !failedWords.MatchString(text) {
 		// a success notice in free text ("Your message has been
 		// successfully relayed to the following recipients"): nothing
@@ -587,6 +605,14 @@ func looksLikeBounce(top rfc5322.Header, subject, from, text string, exclude, we
 		// a person forwarding or answering a notice: a bounce only when
 		// the notice itself is in the text, its sender line and all
 		return quotedNotice.MatchString(text) && failureWords.MatchString(text) && replyOrStatus.MatchString(text)
+	}
+	if !fromDaemon && listPost(top) {
+		// a post to a mailing list about delivery problems, its log
+		// lines or session transcript full of reply codes, is not a
+		// notice: one sent through a list (a filter's "Non-Delivery"
+		// answer to a list message keeps the list's fields) says that
+		// a message could not be delivered
+		return failureWords.MatchString(text) && notDelivered.MatchString(text)
 	}
 	if !fromDaemon {
 		// a person's message about delivery problems is not a notice:
@@ -664,7 +690,7 @@ var autoReply = lazyRegexp(`(?i)^\s*(auto(matic)?[ -]?(reply|response|antwort)|a
 
 var personReply = lazyRegexp(`(?i)^\s*(fw|fwd|re|aw|tr|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:`)
 
-var replyOrStatus = lazyRegexp(`(?m)(^|\s)[45][0-9][0-9][ -]|[45]\.[0-9]{1,3}\.[0-9]{1,3}`)
+var replyOrStatus = lazyRegexp(`(?m)(^|\s)[45][0-9][0-9][ -]|[45]\.[0-9]{1,3}\.[0-9]{1,3}(?:[^0-9]|$)`)
 
 // failureLine is the first line of a notice that carries a reply or status
 // code, the best guess at the server's words when no recipient is named.

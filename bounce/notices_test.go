@@ -341,3 +341,46 @@ func TestLongWords(t *testing.T) {
 		t.Errorf("%d bytes of words (valid UTF-8: %v), reason %s, ending %q", len(got.RemoteText), utf8.ValidString(got.RemoteText), got.Reason, got.RemoteText[max(0, len(got.RemoteText)-12):])
 	}
 }
+
+// TestNotNotices: a delivery receipt ("Delivered: ..."), also when its
+// copy of the original carries a version number that looks like a status
+// code ("Internet Mail Service (5.5.2653.19)") or words of failure, and a person's post to a mailing list about an SMTP
+// error, log lines and session transcript and all, are not notices; a
+// filter's "Non-Delivery" answer that came back through a list, with the
+// list's fields, is one.
+func TestNotNotices(t *testing.T) {
+	receipt := "From: postmaster@example.net\nTo: me@example.com\nSubject: Delivered: RE: the bid\n\n" +
+		" <<RE: the bid>> Your message\n\n  To:      buyer@example.net\n  Subject: RE: the bid\n  Sent:    Thu, 12 Jul 2001 15:47:26 -0500\n\n" +
+		"was delivered to the following recipient(s):\n\nBuyer, Barry on Thu, 12 Jul 2001 15:48:02 -0500\n\n" +
+		"From: me@example.com\nTo: buyer@example.net\nSubject: RE: the bid\nX-Mailer: Internet Mail Service (5.5.2653.19)\n"
+	checkListed(t, "delivery receipt", receipt, "")
+	// and its copy of the original may say anything
+	checkListed(t, "delivery receipt, words of failure in the original", receipt+"\nWe are unable to meet the deadline; the error was in the figures.\n", "")
+	checkListed(t, "a failure with such a subject", strings.Replace(receipt, "was delivered to", "could not be delivered to", 1), "buyer@example.net")
+	list := "From: Someone <someone@example.org>\nTo: users@lists.example.org\nSubject: SMTP error 451 while using a smarthost for mail delivery\n" +
+		"List-Id: <users.lists.example.org>\nList-Post: <mailto:users@lists.example.org>\nX-Mailer: Evolution 2.30.0.1\n\n" +
+		"Hello all,\n\nmy server relays through my ISP and suddenly the mail fails with 451 errors:\n\n" +
+		"Apr 22 15:53:31 proxy postfix/smtp[24368]: 413CF26EF9: to=<me@example.net>, relay=smtp.example.com[192.0.2.1]:25, dsn=4.0.0,\n" +
+		"status=deferred (host smtp.example.com[192.0.2.1] said: 451 Local Error (in reply to end of DATA command))\n\n" +
+		"telnet smtp.example.com 25\n250 2.1.5 <me@example.net> Recipient ok\nDATA\n354 Start mail input\n.\n451 Local Error\n\nAny idea what is wrong?\n"
+	checkListed(t, "a post to a list", list, "")
+	ndr := "From: <admin@example.com>\nTo: <talk-bounces@lists.example.org>\nSubject: Non-Delivery: Your message to talk awaits moderator approval\n" +
+		"List-Id: talk <talk.lists.example.org>\nX-Mailer: Microsoft CDO for Windows 2000\n\n--- Non-Delivery Report ---\n" +
+		"The email below could not be delivered to the following user:\n\n\"gone@example.com\" <gone@example.com>\n\nOld message:\n"
+	checkListed(t, "a filter's answer through a list", ndr, "gone@example.com")
+}
+
+// TestReplyOrStatus: a version number is not a status code.
+func TestReplyOrStatus(t *testing.T) {
+	for s, want := range map[string]bool{
+		"X-Mailer: Internet Mail Service (5.5.2653.19)": false,
+		"550 5.1.1 <a@example.org>: User unknown":       true,
+		"Sorry, no mailbox here by that name. (#5.1.1)": true,
+		"Status: 5.2.2.":                 true,
+		"Remote host said: 554 rejected": true,
+	} {
+		if got := replyOrStatus.MatchString(s); got != want {
+			t.Errorf("%q: %v, want %v", s, got, want)
+		}
+	}
+}
