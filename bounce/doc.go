@@ -47,7 +47,7 @@
 // (every difference is justified in differences_test.go), on 95.3% of
 // its other public test messages of maildir/bsd (which the tables were
 // tuned on), on 88.7% of a held-out test half of sets from the same
-// projects, and on 70-79% of notices from 26 other projects (README,
+// projects, and on 68-77% of notices from 31 other projects (README,
 // "Bounces: explain"); mailing-list manager notices (fml loop alerts,
 // Google Groups in other languages) are mostly not read.
 package bounce
