@@ -203,8 +203,10 @@ func (z *inflated) Close() error {
 // follow its data (a data descriptor, as streaming writers leave them)
 // ends at the descriptor whose compressed size is its distance from the
 // data (a deflated one is measured by inflating it when no such descriptor
-// is found, and checked against the descriptor's CRC-32 when it is); a
-// member cut short by the end of the file is read as far as it goes.
+// is found, and checked against the descriptor's CRC-32 when it is);
+// zip64 sizes, in the local header's zip64 field or a descriptor's 64-bit
+// fields, are read too; a member cut short by the end of the file is
+// read as far as it goes.
 func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 	a := newArchive("zip", r)
 	var problems []string
@@ -230,6 +232,21 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			problems = append(problems, fmt.Sprintf("zip: the local header at 0x%x is cut short by the end of the file", pos))
 			break
 		}
+		extra := make([]byte, extraLen)
+		r.ReadAt(extra, pos+30+nameLen)
+		z64, isZip64 := zip64Field(extra)
+		if isZip64 {
+			// sizes too large for the header's 32 bits are in the zip64
+			// field, in this order, each only when its header field is
+			// all ones; a data descriptor's sizes are 64-bit (APPNOTE
+			// 4.3.9, 4.5.3)
+			for _, f := range []*int64{&usize, &csize} {
+				if *f == 0xFFFFFFFF && len(z64) >= 8 {
+					*f = int64(binary.LittleEndian.Uint64(z64) & (1<<62 - 1))
+					z64 = z64[8:]
+				}
+			}
+		}
 		descriptor := flags&8 != 0
 		descriptorCRC := false // crc is the data descriptor's
 		switch {
@@ -242,27 +259,27 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			// would read to the end each time) is not tried again
 			var ok bool
 			if !sigless {
-				csize, ok = storedLength(r, dataOff, size)
+				csize, ok = storedLength(r, dataOff, size, isZip64)
 			}
 			if ok {
-				crc, usize = descriptorSums(r, dataOff+csize)
+				crc, usize = descriptorSums(r, dataOff+csize, isZip64)
 				descriptorCRC = true
 			}
 			if !ok || usize == 0 && csize > 2 {
 				csize, usize = deflatedLength(r, dataOff, size, formats.InflateLimit(size-dataOff))
-				sigless = sigless || descriptorLen(r, dataOff+csize) == 12
+				sigless = sigless || !hasDescriptorSig(r, dataOff+csize)
 				descriptorCRC = false
 			}
 		case descriptor && method == zip.Store:
 			// stored data ends where a descriptor gives its length
 			var ok bool
-			if csize, ok = storedLength(r, dataOff, size); !ok {
+			if csize, ok = storedLength(r, dataOff, size, isZip64); !ok {
 				problems = append(problems, fmt.Sprintf("zip: the stored member at 0x%x has no data descriptor after it (cut short?): read to the end of the file", pos))
 				csize, descriptor = size-dataOff, false
 			}
 			usize = csize
 		case csize == 0xFFFFFFFF:
-			problems = append(problems, fmt.Sprintf("zip: the member at 0x%x keeps its sizes in a zip64 field: it and the members after it are not listed", pos))
+			problems = append(problems, fmt.Sprintf("zip: the member at 0x%x gives no sizes (all ones, and no zip64 field with them): it and the members after it are not listed", pos))
 		}
 		if csize == 0xFFFFFFFF {
 			break
@@ -304,7 +321,7 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 		}
 		pos = dataOff + csize
 		if descriptor {
-			pos += descriptorLen(r, pos)
+			pos += descriptorLen(r, pos, isZip64)
 		}
 	}
 	problems = append(problems, leftOut("zip", skipped)...)
@@ -320,49 +337,90 @@ func deflatedLength(r io.ReaderAt, off, size, limit int64) (int64, int64) {
 	return br.pos - off, n
 }
 
-// storedLength finds the end of stored data whose length is in the data
+// storedLength finds the end of data whose length is in the data
 // descriptor after it: the first descriptor signature whose compressed
-// size is its distance from off.
-func storedLength(r io.ReaderAt, off, size int64) (int64, bool) {
+// size (64-bit in a zip64 member's descriptor) is its distance from off.
+func storedLength(r io.ReaderAt, off, size int64, zip64 bool) (int64, bool) {
+	const keep = 24 // a signature and the sizes after it, read whole
 	buf := make([]byte, 64<<10)
-	for pos := off; pos < size; pos += int64(len(buf)) - 15 {
+	for pos := off; pos < size; pos += int64(len(buf)) - keep + 1 {
 		n, _ := r.ReadAt(buf, pos)
 		if n < 16 {
 			return 0, false
 		}
 		for i := 0; i+16 <= n; {
 			j := bytes.Index(buf[i:n], []byte("PK\x07\x08"))
-			if j < 0 || i+j+16 > n {
+			if j < 0 || i+j+16 > n || zip64 && i+j+keep > n {
 				break
 			}
 			q := pos + int64(i+j)
-			if int64(binary.LittleEndian.Uint32(buf[i+j+8:])) == q-off {
+			d := buf[i+j:]
+			if !zip64 && int64(binary.LittleEndian.Uint32(d[8:])) == q-off ||
+				zip64 && binary.LittleEndian.Uint64(d[8:]) == uint64(q-off) {
 				return q - off, true
 			}
 			i += j + 1
+		}
+		if n < len(buf) {
+			break
 		}
 	}
 	return 0, false
 }
 
+// zip64Field returns the data of a local header's zip64 extended
+// information field (tag 0x0001) among its extra fields, and whether
+// there is one.
+func zip64Field(extra []byte) ([]byte, bool) {
+	for len(extra) >= 4 {
+		tag, n := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
+		extra = extra[4:]
+		if n > len(extra) {
+			n = len(extra)
+		}
+		if tag == 1 {
+			return extra[:n], true
+		}
+		extra = extra[n:]
+	}
+	return nil, false
+}
+
 // descriptorSums reads the CRC-32 and the uncompressed size of the data
 // descriptor with its signature at pos (zeros when it is cut short).
-func descriptorSums(r io.ReaderAt, pos int64) (uint32, int64) {
-	var d [16]byte
-	if k, _ := r.ReadAt(d[:], pos); k < len(d) {
+func descriptorSums(r io.ReaderAt, pos int64, zip64 bool) (uint32, int64) {
+	var d [24]byte
+	if zip64 {
+		if k, _ := r.ReadAt(d[:], pos); k < 24 {
+			return 0, 0
+		}
+		return binary.LittleEndian.Uint32(d[4:]), int64(binary.LittleEndian.Uint64(d[16:]) & (1<<62 - 1))
+	}
+	if k, _ := r.ReadAt(d[:16], pos); k < 16 {
 		return 0, 0
 	}
 	return binary.LittleEndian.Uint32(d[4:]), int64(binary.LittleEndian.Uint32(d[12:]))
 }
 
-// descriptorLen is the length of the data descriptor at pos: 12 bytes, 16
-// with its signature.
-func descriptorLen(r io.ReaderAt, pos int64) int64 {
+// hasDescriptorSig reports whether a data descriptor at pos starts with
+// its (optional) signature.
+func hasDescriptorSig(r io.ReaderAt, pos int64) bool {
 	var sig [4]byte
-	if k, _ := r.ReadAt(sig[:], pos); k == 4 && string(sig[:]) == "PK\x07\x08" {
-		return 16
+	k, _ := r.ReadAt(sig[:], pos)
+	return k == 4 && string(sig[:]) == "PK\x07\x08"
+}
+
+// descriptorLen is the length of the data descriptor at pos: 12 bytes
+// (20 with zip64 sizes), 4 more with its signature.
+func descriptorLen(r io.ReaderAt, pos int64, zip64 bool) int64 {
+	n := int64(12)
+	if zip64 {
+		n = 20
 	}
-	return 12
+	if hasDescriptorSig(r, pos) {
+		n += 4
+	}
+	return n
 }
 
 // countingByteReader reads r from pos a byte at a time (through a small

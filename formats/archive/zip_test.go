@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"slices"
 	"strings"
@@ -289,5 +291,74 @@ func TestZipCutCRC(t *testing.T) {
 	msgs, problems := drain(t, src)
 	if len(msgs) != 1 || !strings.Contains(strings.Join(problems, "\n"), "m/one.eml: its CRC-32 does not match") {
 		t.Errorf("%d messages, problems %q", len(msgs), problems)
+	}
+}
+
+// localMember lays out one member as a streaming zip64 writer would: a
+// local header (flags, method, CRC and 32-bit sizes as given), its extra
+// field, the data and, with flag 8, a zip64 data descriptor.
+func localMember(name string, method uint16, flags uint16, crc uint32, csize32, usize32 uint32, extra, data []byte, descriptor []byte) []byte {
+	var b bytes.Buffer
+	h := make([]byte, 30)
+	copy(h, "PK\x03\x04")
+	binary.LittleEndian.PutUint16(h[4:], 45)
+	binary.LittleEndian.PutUint16(h[6:], flags)
+	binary.LittleEndian.PutUint16(h[8:], method)
+	binary.LittleEndian.PutUint32(h[14:], crc)
+	binary.LittleEndian.PutUint32(h[18:], csize32)
+	binary.LittleEndian.PutUint32(h[22:], usize32)
+	binary.LittleEndian.PutUint16(h[26:], uint16(len(name)))
+	binary.LittleEndian.PutUint16(h[28:], uint16(len(extra)))
+	b.Write(h)
+	b.WriteString(name)
+	b.Write(extra)
+	b.Write(data)
+	b.Write(descriptor)
+	return b.Bytes()
+}
+
+// TestZipCutZip64: in a zip without its central directory, a member whose
+// sizes are in its zip64 field, and a deflated member with a zip64 data
+// descriptor (as a streaming writer leaves a large mbox in a Takeout
+// archive), are read, and so are the members after them.
+func TestZipCutZip64(t *testing.T) {
+	u64 := func(vs ...uint64) []byte {
+		b := make([]byte, 8*len(vs))
+		for i, v := range vs {
+			binary.LittleEndian.PutUint64(b[8*i:], v)
+		}
+		return b
+	}
+	field := func(data []byte) []byte { // tag 1, its length, the data
+		return append([]byte{1, 0, byte(len(data)), 0}, data...)
+	}
+	one := msg("sizes in zip64")
+	a := localMember("a/one.eml", zip.Store, 0, crc32.ChecksumIEEE(one), 0xFFFFFFFF, 0xFFFFFFFF,
+		field(u64(uint64(len(one)), uint64(len(one)))), one, nil)
+	two := msg("zip64 descriptor")
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.DefaultCompression)
+	fw.Write(two)
+	fw.Close()
+	desc := append([]byte("PK\x07\x08"), binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(two))...)
+	desc = append(desc, u64(uint64(z.Len()), uint64(len(two)))...)
+	b := localMember("a/two.eml", zip.Deflate, 8, 0, 0, 0, field(u64(0, 0)), z.Bytes(), desc)
+	three := msg("after them")
+	c := localMember("a/three.eml", zip.Store, 0, crc32.ChecksumIEEE(three), uint32(len(three)), uint32(len(three)), nil, three, nil)
+	archive := append(append(a, b...), c...)
+
+	src, _, err := formats.Open(srctest.File(t, "takeout-cut.zip", archive))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	msgs, problems := drain(t, src)
+	var subjects []string
+	for _, g := range msgs {
+		subjects = append(subjects, g.subject)
+	}
+	slices.Sort(subjects)
+	if !slices.Equal(subjects, []string{"after them", "sizes in zip64", "zip64 descriptor"}) || strings.Contains(strings.Join(problems, "\n"), "CRC") {
+		t.Errorf("subjects %q, problems %q", subjects, problems)
 	}
 }
