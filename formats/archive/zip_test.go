@@ -182,6 +182,11 @@ func TestZipDamage(t *testing.T) {
 func FuzzZip(f *testing.F) {
 	_, archive := takeout(&testing.T{})
 	f.Add(archive)
+	// cut before its central directory: the listing by local headers
+	f.Add(archive[:bytes.Index(archive, []byte("PK\x01\x02"))])
+	one := msg("zip64")
+	f.Add(localMember("z.eml", zip.Store, 8, 0, 0, 0, []byte{1, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, one,
+		append(append([]byte("PK\x07\x08\x00\x00\x00\x00"), binary.LittleEndian.AppendUint64(nil, uint64(len(one)))...), binary.LittleEndian.AppendUint64(nil, uint64(len(one)))...)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 1<<18 {
 			return
