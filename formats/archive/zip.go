@@ -259,7 +259,7 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			// would read to the end each time) is not tried again
 			var ok bool
 			if !sigless {
-				csize, ok = storedLength(r, dataOff, size, isZip64)
+				csize, isZip64, ok = findDescriptor(r, dataOff, size, isZip64)
 			}
 			if ok {
 				crc, usize = descriptorSums(r, dataOff+csize, isZip64)
@@ -273,7 +273,7 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 		case descriptor && method == zip.Store:
 			// stored data ends where a descriptor gives its length
 			var ok bool
-			if csize, ok = storedLength(r, dataOff, size, isZip64); !ok {
+			if csize, isZip64, ok = findDescriptor(r, dataOff, size, isZip64); !ok {
 				problems = append(problems, fmt.Sprintf("zip: the stored member at 0x%x has no data descriptor after it (cut short?): read to the end of the file", pos))
 				csize, descriptor = size-dataOff, false
 			}
@@ -366,6 +366,20 @@ func storedLength(r io.ReaderAt, off, size int64, zip64 bool) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// findDescriptor is storedLength for a descriptor of the width a member's
+// header says (64-bit sizes when it has a zip64 field), else of the other
+// width (writers do not all follow the rule): the data's length and the
+// width found.
+func findDescriptor(r io.ReaderAt, off, size int64, zip64 bool) (int64, bool, bool) {
+	if n, ok := storedLength(r, off, size, zip64); ok {
+		return n, zip64, true
+	}
+	if n, ok := storedLength(r, off, size, !zip64); ok {
+		return n, !zip64, true
+	}
+	return 0, zip64, false
 }
 
 // zip64Field returns the data of a local header's zip64 extended

@@ -325,7 +325,8 @@ func localMember(name string, method uint16, flags uint16, crc uint32, csize32, 
 // TestZipCutZip64: in a zip without its central directory, a member whose
 // sizes are in its zip64 field, and a deflated member with a zip64 data
 // descriptor (as a streaming writer leaves a large mbox in a Takeout
-// archive), are read, and so are the members after them.
+// archive), or a zip64 field with a 32-bit descriptor, are read, and so
+// are the members after them.
 func TestZipCutZip64(t *testing.T) {
 	u64 := func(vs ...uint64) []byte {
 		b := make([]byte, 8*len(vs))
@@ -348,9 +349,14 @@ func TestZipCutZip64(t *testing.T) {
 	desc := append([]byte("PK\x07\x08"), binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(two))...)
 	desc = append(desc, u64(uint64(z.Len()), uint64(len(two)))...)
 	b := localMember("a/two.eml", zip.Deflate, 8, 0, 0, 0, field(u64(0, 0)), z.Bytes(), desc)
+	// a zip64 field, but a descriptor of 32-bit sizes (not as APPNOTE has it)
+	four := msg("narrow descriptor")
+	narrow := append([]byte("PK\x07\x08"), binary.LittleEndian.AppendUint32(nil, crc32.ChecksumIEEE(four))...)
+	narrow = binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(narrow, uint32(len(four))), uint32(len(four)))
+	d := localMember("a/four.eml", zip.Store, 8, 0, 0, 0, field(u64(0, 0)), four, narrow)
 	three := msg("after them")
 	c := localMember("a/three.eml", zip.Store, 0, crc32.ChecksumIEEE(three), uint32(len(three)), uint32(len(three)), nil, three, nil)
-	archive := append(append(a, b...), c...)
+	archive := append(append(append(a, b...), d...), c...)
 
 	src, _, err := formats.Open(srctest.File(t, "takeout-cut.zip", archive))
 	if err != nil {
@@ -363,7 +369,7 @@ func TestZipCutZip64(t *testing.T) {
 		subjects = append(subjects, g.subject)
 	}
 	slices.Sort(subjects)
-	if !slices.Equal(subjects, []string{"after them", "sizes in zip64", "zip64 descriptor"}) || strings.Contains(strings.Join(problems, "\n"), "CRC") {
+	if !slices.Equal(subjects, []string{"after them", "narrow descriptor", "sizes in zip64", "zip64 descriptor"}) || strings.Contains(strings.Join(problems, "\n"), "CRC") {
 		t.Errorf("subjects %q, problems %q", subjects, problems)
 	}
 }
