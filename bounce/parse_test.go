@@ -77,14 +77,18 @@ func TestNotABounce(t *testing.T) {
 	}
 }
 
-// BenchmarkParse: a notice, and an ordinary message with a 1 MiB
-// attachment (recover asks Parse about every message it writes).
+// BenchmarkParse: a notice, an ordinary message with a 1 MiB attachment
+// (recover asks Parse about every message it writes), and a notice whose
+// server reply is a 1 MiB line.
 func BenchmarkParse(b *testing.B) {
 	plain := "From: alice@example.org\r\nTo: bob@example.com\r\nSubject: photos\r\n" +
 		"Content-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nhere\r\n" +
 		"--x\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
 		strings.Repeat(strings.Repeat("QUJD", 19)+"\r\n", 1<<20/78) + "--x--\r\n"
-	for _, c := range []struct{ name, msg string }{{"dsn", dsnSample}, {"plain-1MiB", plain}} {
+	// a notice whose server reply runs on for a megabyte on one line
+	long := "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nTo: me@example.org\nSubject: Mail delivery failed\n\n" +
+		"The following address failed:\n\n  gone@example.com\n    550 5.1.1 user unknown " + strings.Repeat("x@example.com ", 1<<20/14) + "\n"
+	for _, c := range []struct{ name, msg string }{{"dsn", dsnSample}, {"plain-1MiB", plain}, {"long-reply-1MiB", long}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(c.msg)))
 			for i := 0; i < b.N; i++ {

@@ -52,6 +52,11 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	if len(lines) > 5000 {
 		lines = lines[:5000]
 	}
+	for i, l := range lines {
+		// a line is read to 4 KiB: no address line or reply is longer,
+		// and a runaway one is not searched by every expression
+		lines[i] = clipText(l, maxLine)
+	}
 	type hit struct {
 		line  int
 		addr  string
@@ -195,6 +200,9 @@ func textRecipients(text string, exclude, weak map[string]bool) []textBlock {
 	}
 	return out
 }
+
+// maxLine bounds the part of a line textRecipients reads.
+const maxLine = 4 << 10
 
 // generatedFromLabel: the text before an address is Exim's "(generated
 // from" or "(ultimately generated from", the note of an alias or forward
