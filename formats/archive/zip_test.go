@@ -221,17 +221,7 @@ func TestZipCut(t *testing.T) {
 		{"cut in a member", archive[:bytes.Index(archive, entries[3].data)+60], []string{"stored note", "takeout one", "takeout two"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src, _, err := formats.Open(srctest.File(t, "cut.zip", c.data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-			msgs, problems := drain(t, src)
-			var subjects []string
-			for _, g := range msgs {
-				subjects = append(subjects, g.subject)
-			}
-			slices.Sort(subjects)
+			subjects, problems := readSubjects(t, "cut.zip", c.data)
 			if !slices.Equal(subjects, c.subjects) || len(problems) == 0 || !strings.Contains(problems[0], "found by their local headers") {
 				t.Fatalf("subjects %q, problems %q", subjects, problems)
 			}
@@ -258,17 +248,7 @@ func TestZipCutDamagedMember(t *testing.T) {
 	for i := start + 200; i < start+260; i++ {
 		archive[i] ^= 0x5a // damage inside the deflate stream
 	}
-	src, _, err := formats.Open(srctest.File(t, "damaged.zip", archive))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	msgs, problems := drain(t, src)
-	var subjects []string
-	for _, g := range msgs {
-		subjects = append(subjects, g.subject)
-	}
-	slices.Sort(subjects)
+	subjects, problems := readSubjects(t, "damaged.zip", archive)
 	// (the damaged member's head is a message too, read up to the damage)
 	if !slices.Equal(subjects, []string{"after the damage", "filler 0", "stored after it"}) || !strings.Contains(strings.Join(problems, "\n"), "member a/bulk.txt: flate: corrupt input") {
 		t.Errorf("subjects %q, problems %q", subjects, problems)
@@ -358,7 +338,17 @@ func TestZipCutZip64(t *testing.T) {
 	c := localMember("a/three.eml", zip.Store, 0, crc32.ChecksumIEEE(three), uint32(len(three)), uint32(len(three)), nil, three, nil)
 	archive := append(append(append(a, b...), d...), c...)
 
-	src, _, err := formats.Open(srctest.File(t, "takeout-cut.zip", archive))
+	subjects, problems := readSubjects(t, "takeout-cut.zip", archive)
+	if !slices.Equal(subjects, []string{"after them", "narrow descriptor", "sizes in zip64", "zip64 descriptor"}) || strings.Contains(strings.Join(problems, "\n"), "CRC") {
+		t.Errorf("subjects %q, problems %q", subjects, problems)
+	}
+}
+
+// readSubjects opens data as a file named name and returns the subjects
+// of the messages read from it, sorted, and the problems said.
+func readSubjects(t *testing.T, name string, data []byte) ([]string, []string) {
+	t.Helper()
+	src, _, err := formats.Open(srctest.File(t, name, data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +359,5 @@ func TestZipCutZip64(t *testing.T) {
 		subjects = append(subjects, g.subject)
 	}
 	slices.Sort(subjects)
-	if !slices.Equal(subjects, []string{"after them", "narrow descriptor", "sizes in zip64", "zip64 descriptor"}) || strings.Contains(strings.Join(problems, "\n"), "CRC") {
-		t.Errorf("subjects %q, problems %q", subjects, problems)
-	}
+	return subjects, problems
 }
