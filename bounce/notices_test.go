@@ -384,3 +384,15 @@ func TestReplyOrStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaceholderLines: lines a notice fills in for empty fields ("[No Cc
+// Addresses]", GWAVA's) are not the server's words.
+func TestPlaceholderLines(t *testing.T) {
+	msg := "From: Postmaster <postmaster@example.pl>\nTo: undisclosed-recipients:;\nSubject: Blocked Message (RBL block)\nX-Mailer: GWAVA Notification Service\n\n" +
+		"Subject: your file\nFrom: me@example.org\nRecipient(s):\ngone@example.pl\n[No Cc Addresses]\n[No Bc Addresses]\n" +
+		"Did not reach the recipient. Reasons for block listed below.\n"
+	r := Parse([]byte(msg))
+	if r == nil || len(r.Recipients) != 1 || strings.Contains(r.Recipients[0].RemoteText, "[No") || !strings.Contains(r.Recipients[0].RemoteText, "Did not reach") {
+		t.Fatalf("%+v", r)
+	}
+}

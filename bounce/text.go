@@ -209,6 +209,10 @@ const maxLine = 4 << 10
 // under the address it led to.
 var generatedFromLabel = lazyRegexp(`(?i)^\s*\((?:ultimately )?generated from\s*$`)
 
+// placeholder is a line a notice fills in for an empty field ("[No Cc
+// Addresses]", GWAVA's): not the server's words.
+var placeholder = lazyRegexp(`(?i)^\s*\[no [a-z ]{1,40}\]\s*$`)
+
 // generatedNote is that note on a line of its own: not the server's words.
 var generatedNote = lazyRegexp(`(?i)^\s*\((?:ultimately )?generated from [^()]*\)\s*$`)
 
@@ -347,7 +351,7 @@ func remoteWords(blk []string, addr string) string {
 	var b strings.Builder
 	blank := 0
 	for i, l := range blk {
-		if boxLine.MatchString(l) || i > 0 && generatedNote.MatchString(l) {
+		if boxLine.MatchString(l) || i > 0 && (generatedNote.MatchString(l) || placeholder.MatchString(l)) {
 			continue
 		}
 		if i == 0 {
