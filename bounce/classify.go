@@ -122,7 +122,8 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		return r
 	}
 	sr := StatusReason(status)
-	stage := smtpStage(normText(context))
+	nc := normText(context) // read for the stage and for marks of the notice around the words
+	stage := smtpStage(nc)
 	gmailReason := ""
 	if a.name == "Gmail" {
 		// Gmail's "(state N)": the command the reply came at, and
@@ -159,7 +160,7 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		return Rejected
 	}
 	r := byWords(status, sr, t, stage)
-	if action == "delayed" && eximDelay.MatchString(normText(context)) && !eximOwn.MatchString(t) {
+	if action == "delayed" && eximDelay.MatchString(nc) && !eximOwn.MatchString(t) {
 		// Exim's warning that a message is still being retried ("Delay
 		// reason: ...", "No action is required on your part"): the
 		// message has not failed, whatever the last attempt's reply
@@ -212,7 +213,7 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// status code, is one of its rules refusing the address
 		return Filtered
 	}
-	if stage == "DATA" && (r == UserUnknown || r == "") && (status == "" || strings.HasSuffix(status, ".0.0")) && docomoHost.MatchString(normText(context)) {
+	if stage == "DATA" && (r == UserUnknown || r == "") && (status == "" || strings.HasSuffix(status, ".0.0")) && docomoHost.MatchString(nc) {
 		// NTT docomo's servers take every recipient at RCPT TO and
 		// answer "550 Unknown user" after DATA, with no specific code,
 		// when the subscriber's reception settings refuse the sender
@@ -225,7 +226,7 @@ func classifyBy(a agent, status, reply, text, context, action string) string {
 		// says otherwise and is believed)
 		return Filtered
 	}
-	if r == UserUnknown && sr != UserUnknown && stage != "RCPT" && (a.kind != agentLookup || sr != "" && !vague[sr]) && !rcptSent.MatchString(normText(context)) && !definite(UserUnknown, t) {
+	if r == UserUnknown && sr != UserUnknown && stage != "RCPT" && (a.kind != agentLookup || sr != "" && !vague[sr]) && !rcptSent.MatchString(nc) && !definite(UserUnknown, t) {
 		// "unknown user" words with neither a mailbox status code
 		// (X.1.0, X.1.1, X.1.3) nor a refusal at RCPT TO behind them:
 		// filtering gateways and content filters answer this way for
