@@ -70,9 +70,16 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	if p.Info != nil {
 		mod = p.Info.ModTime()
 	}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 256<<10))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	defer zr.Close()
+	limit := formats.InflateLimit(size)
 	// the head first: data no format claims is not unpacked in full (a
 	// folder of compressed logs), unless it is to be carved
-	if head := decompressHead(r, size); len(head) > 0 {
+	head, ended, herr := readUpTo(zr, min(formats.HeadSize, limit))
+	if len(head) > 0 {
 		inner := &formats.Probe{Path: name, Info: formats.FileInfo{Path: filepath.ToSlash(name), Len: int64(len(head)), Mod: mod}, Head: head}
 		switch {
 		case formats.Claims(inner, "gzip"):
@@ -91,7 +98,7 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 		return nil, fmt.Errorf("gzip: a temporary file for the decompressed data: %w", err)
 	}
 	s := &source{tmp: tmp}
-	n, problems, err := decompress(tmp, r, size)
+	n, problems, err := decompress(tmp, zr, head, ended, herr, limit)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -102,9 +109,6 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	var oe *formats.OpenError
 	switch {
 	case err == nil:
-	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && Match(inner) > 0:
-		s.Close()
-		return nil, ErrNested
 	case errors.As(err, &oe) && errors.Is(oe.Err, formats.ErrUnknown) && formats.CarveUnknown != nil && p.Root == nil:
 		// a compressed disk image given as an input: carved, as the image
 		// would be (not one met in a walked folder or an archive, whose
@@ -127,32 +131,37 @@ func OpenFile(r io.ReaderAt, size int64, p *formats.Probe) (formats.Source, erro
 	return s, nil
 }
 
-// decompressHead returns the first formats.HeadSize bytes of the data of
-// the gzip stream in r, or as many as came out before an error.
-func decompressHead(r io.ReaderAt, size int64) []byte {
-	zr, err := gzip.NewReader(io.NewSectionReader(r, 0, size))
-	if err != nil {
-		return nil
+// readUpTo reads from the decompressing zr until max bytes came out or
+// the stream ended (ended), with the error that ended it (nil at its end).
+func readUpTo(zr io.Reader, max int64) (b []byte, ended bool, err error) {
+	b = make([]byte, max)
+	n := 0
+	for n < len(b) {
+		k, err := zr.Read(b[n:])
+		n += k
+		if err == io.EOF {
+			return b[:n], true, nil
+		}
+		if err != nil {
+			return b[:n], true, err
+		}
 	}
-	defer zr.Close()
-	head := make([]byte, formats.HeadSize)
-	n, _ := io.ReadFull(zr, head)
-	return head[:n]
+	return b, false, nil
 }
 
-// decompress writes the data of the gzip stream in r to w: how much, and
-// what went wrong past it (as problems), or an error when nothing came out.
-func decompress(w io.Writer, r io.ReaderAt, size int64) (int64, []string, error) {
-	in := bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 256<<10)
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		return 0, nil, fmt.Errorf("gzip: %w", err)
+// decompress writes the data of the gzip stream zr to w, head (already
+// read, with ended and err as readUpTo gave them) first, up to limit
+// bytes: how much, and what went wrong past it (as problems), or an error
+// when nothing came out.
+func decompress(w io.Writer, zr io.Reader, head []byte, ended bool, err error, limit int64) (int64, []string, error) {
+	n := int64(len(head))
+	if n > 0 {
+		if _, werr := w.Write(head); werr != nil {
+			return 0, nil, fmt.Errorf("gzip: writing the decompressed data: %w", werr)
+		}
 	}
-	defer zr.Close()
-	limit := formats.InflateLimit(size)
 	buf := make([]byte, 256<<10)
-	var n int64
-	for n < limit {
+	for !ended && n < limit {
 		k, rerr := zr.Read(buf[:min(int64(len(buf)), limit-n)])
 		if k > 0 {
 			if _, werr := w.Write(buf[:k]); werr != nil {

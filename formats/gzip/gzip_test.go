@@ -380,14 +380,17 @@ func TestHeadFirst(t *testing.T) {
 	}
 	// mail past the head is all read
 	mail := append(mboxOf(4000), noise[:1000]...)
+	// (and the compressed bytes are read once: the head is not
+	// decompressed again)
 	data = gz(mail)
-	src, err := OpenFile(bytes.NewReader(data), int64(len(data)), &formats.Probe{Path: "big.mbox.gz"})
+	c = &srctest.Counting{R: bytes.NewReader(data)}
+	src, err := OpenFile(c, int64(len(data)), &formats.Probe{Path: "big.mbox.gz"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	msgs, _, _ := drain(t, src)
 	src.Close()
-	if len(mail) < 2*formats.HeadSize || len(msgs) != 4000 {
-		t.Errorf("%d messages from %d bytes", len(msgs), len(mail))
+	if len(mail) < 2*formats.HeadSize || len(msgs) != 4000 || c.N != int64(len(data)) {
+		t.Errorf("%d messages from %d bytes; %d of %d compressed bytes read", len(msgs), len(mail), c.N, len(data))
 	}
 }
