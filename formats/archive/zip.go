@@ -257,12 +257,13 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			// failing that inflating the data measures it; once a
 			// descriptor comes without its signature, the search (which
 			// would read to the end each time) is not tried again
+			var d dataDescriptor
 			var ok bool
 			if !sigless {
-				csize, isZip64, ok = findDescriptor(r, dataOff, size, isZip64)
+				d, ok = findDescriptor(r, dataOff, size, isZip64)
 			}
 			if ok {
-				crc, usize = descriptorSums(r, dataOff+csize, isZip64)
+				csize, crc, usize, isZip64 = d.dist, d.crc, d.usize, d.zip64
 				descriptorCRC = true
 			}
 			if !ok || usize == 0 && csize > 2 {
@@ -272,8 +273,9 @@ func scanZip(r io.ReaderAt, size int64) (*archive, []string) {
 			}
 		case descriptor && method == zip.Store:
 			// stored data ends where a descriptor gives its length
-			var ok bool
-			if csize, isZip64, ok = findDescriptor(r, dataOff, size, isZip64); !ok {
+			if d, ok := findDescriptor(r, dataOff, size, isZip64); ok {
+				csize, isZip64 = d.dist, d.zip64
+			} else {
 				problems = append(problems, fmt.Sprintf("zip: the stored member at 0x%x has no data descriptor after it (cut short?): read to the end of the file", pos))
 				csize, descriptor = size-dataOff, false
 			}
@@ -337,27 +339,37 @@ func deflatedLength(r io.ReaderAt, off, size, limit int64) (int64, int64) {
 	return br.pos - off, n
 }
 
-// storedLength finds the end of data whose length is in the data
-// descriptor after it: the first descriptor signature whose compressed
-// size (64-bit in a zip64 member's descriptor) is its distance from off.
-func storedLength(r io.ReaderAt, off, size int64, zip64 bool) (int64, bool) {
+// dataDescriptor is what a data descriptor with its signature says of the
+// data before it.
+type dataDescriptor struct {
+	dist  int64  // from the data's start to the descriptor: the data's length
+	crc   uint32 // the data's CRC-32
+	usize int64  // its uncompressed size
+	zip64 bool   // its sizes are 64-bit
+}
+
+// scanDescriptor finds the first descriptor signature after off whose
+// compressed size (64-bit in a zip64 member's descriptor) is its distance
+// from off.
+func scanDescriptor(r io.ReaderAt, off, size int64, zip64 bool) (dataDescriptor, bool) {
 	const keep = 24 // a signature and the sizes after it, read whole
 	buf := make([]byte, 64<<10)
 	for pos := off; pos < size; pos += int64(len(buf)) - keep + 1 {
 		n, _ := r.ReadAt(buf, pos)
 		if n < 16 {
-			return 0, false
+			break
 		}
 		for i := 0; i+16 <= n; {
 			j := bytes.Index(buf[i:n], []byte("PK\x07\x08"))
 			if j < 0 || i+j+16 > n || zip64 && i+j+keep > n {
 				break
 			}
-			q := pos + int64(i+j)
-			d := buf[i+j:]
-			if !zip64 && int64(binary.LittleEndian.Uint32(d[8:])) == q-off ||
-				zip64 && binary.LittleEndian.Uint64(d[8:]) == uint64(q-off) {
-				return q - off, true
+			q, b := pos+int64(i+j), buf[i+j:]
+			switch {
+			case !zip64 && int64(binary.LittleEndian.Uint32(b[8:])) == q-off:
+				return dataDescriptor{q - off, binary.LittleEndian.Uint32(b[4:]), int64(binary.LittleEndian.Uint32(b[12:])), false}, true
+			case zip64 && binary.LittleEndian.Uint64(b[8:]) == uint64(q-off):
+				return dataDescriptor{q - off, binary.LittleEndian.Uint32(b[4:]), int64(binary.LittleEndian.Uint64(b[16:]) & (1<<62 - 1)), true}, true
 			}
 			i += j + 1
 		}
@@ -365,21 +377,17 @@ func storedLength(r io.ReaderAt, off, size int64, zip64 bool) (int64, bool) {
 			break
 		}
 	}
-	return 0, false
+	return dataDescriptor{}, false
 }
 
-// findDescriptor is storedLength for a descriptor of the width a member's
-// header says (64-bit sizes when it has a zip64 field), else of the other
-// width (writers do not all follow the rule): the data's length and the
-// width found.
-func findDescriptor(r io.ReaderAt, off, size int64, zip64 bool) (int64, bool, bool) {
-	if n, ok := storedLength(r, off, size, zip64); ok {
-		return n, zip64, true
+// findDescriptor is scanDescriptor for a descriptor of the width a
+// member's header says (64-bit sizes when it has a zip64 field), else of
+// the other width (writers do not all follow the rule).
+func findDescriptor(r io.ReaderAt, off, size int64, zip64 bool) (dataDescriptor, bool) {
+	if d, ok := scanDescriptor(r, off, size, zip64); ok {
+		return d, true
 	}
-	if n, ok := storedLength(r, off, size, !zip64); ok {
-		return n, !zip64, true
-	}
-	return 0, zip64, false
+	return scanDescriptor(r, off, size, !zip64)
 }
 
 // zip64Field returns the data of a local header's zip64 extended
@@ -398,22 +406,6 @@ func zip64Field(extra []byte) ([]byte, bool) {
 		extra = extra[n:]
 	}
 	return nil, false
-}
-
-// descriptorSums reads the CRC-32 and the uncompressed size of the data
-// descriptor with its signature at pos (zeros when it is cut short).
-func descriptorSums(r io.ReaderAt, pos int64, zip64 bool) (uint32, int64) {
-	var d [24]byte
-	if zip64 {
-		if k, _ := r.ReadAt(d[:], pos); k < 24 {
-			return 0, 0
-		}
-		return binary.LittleEndian.Uint32(d[4:]), int64(binary.LittleEndian.Uint64(d[16:]) & (1<<62 - 1))
-	}
-	if k, _ := r.ReadAt(d[:16], pos); k < 16 {
-		return 0, 0
-	}
-	return binary.LittleEndian.Uint32(d[4:]), int64(binary.LittleEndian.Uint32(d[12:]))
 }
 
 // hasDescriptorSig reports whether a data descriptor at pos starts with
